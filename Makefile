@@ -1,0 +1,21 @@
+# Two commands do everything on a fresh Debian machine with Python 3.11:
+#   make demo   set up (if needed) and run the helical-edge demo
+#   make test   set up (if needed) and run the default test suite
+PY = .venv/bin/python
+
+.PHONY: setup demo test test-slow validate bench
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(PY) examples/helical_edge_gap.py
+
+test: setup
+	$(PY) -m pytest -q
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow
+
+validate: setup
+	$(PY) -m validation --json results/validation.json

@@ -1,0 +1,1 @@
+"""Ready-made Kwant builders for the papers' models, in physical units."""

@@ -1,0 +1,1 @@
+"""Validation cases: each module exposes ``run(figdir) -> list[Record]``."""
