@@ -1,0 +1,194 @@
+"""Nonequilibrium local densities from scattering states.
+
+Each lead ``alpha`` is a reservoir with chemical potential ``mu_alpha`` and
+temperature ``T_alpha``.  With Kwant's modes normalised to unit current, the
+scattering states injected from lead ``alpha`` at energy ``E`` contribute
+``sum_modes psi psi^dagger / (2 pi)`` per unit energy to the local density
+matrix (as in ``kwant.ldos``), so
+
+    rho_i = sum_alpha  int_{E_ref}^{infinity} dE/(2 pi) f_alpha(E)
+            sum_{m in alpha} psi_{m,i}(E) psi_{m,i}(E)^dagger,
+
+the density of electrons in scattering states above ``E_ref`` (bound states
+are not included).  By default ``E_ref`` is the lower end of the bias window
+(every reservoir full below it), so ``rho`` is the *bias-window part*: zero
+at zero bias and T = 0, and the whole current-induced spin density of a
+time-reversal-symmetric system (the filled states below carry none).  A
+``reference_energy`` below the window adds the states between it and the
+window, all leads full.
+
+Expectation values of onsite operators are ``Tr(O_i rho_i)``.
+"""
+import dataclasses
+
+import numpy as np
+
+from .occupation import K_B, bias_window, check_reservoirs, fermi
+from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
+from .scattering import ScatteringStates
+
+__all__ = ["LocalDensity", "NonequilibriumDensity", "local_density",
+           "expectation", "check_onsite_operator"]
+
+
+def check_onsite_operator(operator, nsites, norbs):
+    """Return ``operator`` as an array ``(nops, nsites, norbs, norbs)``.
+
+    Accepts one matrix ``(norbs, norbs)`` (the same on every site), a stack
+    of them ``(nops, norbs, norbs)``, or per-site blocks
+    ``(nops, nsites, norbs, norbs)``.
+    """
+    op = np.asarray(operator)
+    if op.ndim == 2:
+        op = op[None, None]
+    elif op.ndim == 3:
+        op = op[:, None]
+    if op.ndim != 4 or op.shape[-2:] != (norbs, norbs) or op.shape[1] not in (1, nsites):
+        raise ValueError(f"operator of shape {np.shape(operator)} does not act "
+                         f"on {nsites} sites with {norbs} orbitals each: give "
+                         f"({norbs}, {norbs}), (nops, {norbs}, {norbs}) or "
+                         f"(nops, {nsites}, {norbs}, {norbs})")
+    if not np.all(np.isfinite(op)):
+        raise ValueError("operator contains NaN or infinite entries")
+    return op
+
+
+def expectation(density_matrix, operator):
+    """``Tr(O_i rho_i)`` for each operator and site; real for Hermitian O.
+
+    Returns an array ``(nops, nsites)``, or ``(nsites,)`` for one matrix.
+    """
+    rho = np.asarray(density_matrix)
+    op = check_onsite_operator(operator, rho.shape[0], rho.shape[1])
+    values = np.einsum("oiab,iba->oi", np.broadcast_to(
+        op, (op.shape[0],) + rho.shape), rho).real
+    return values[0] if np.ndim(operator) == 2 else values
+
+
+@dataclasses.dataclass
+class LocalDensity:
+    """Result of a nonequilibrium density calculation.
+
+    Attributes
+    ----------
+    density_matrix : ndarray, shape (nsites, norbs, norbs)
+        ``rho_i`` (number of electrons per site, counted above the reference
+        energy); site order is ``syst.sites``.
+    error : float
+        Quadrature error estimate ``max |K15 - G7|`` of the entries of
+        ``density_matrix``.
+    grid : EnergyGrid
+        The energy nodes used.
+    """
+
+    density_matrix: np.ndarray
+    error: float
+    grid: EnergyGrid
+
+    def expectation(self, operator):
+        """``Tr(O_i rho_i)``; see :func:`expectation`."""
+        return expectation(self.density_matrix, operator)
+
+    @property
+    def charge(self):
+        """Electrons per site, ``Tr rho_i``."""
+        return np.trace(self.density_matrix, axis1=1, axis2=2).real
+
+
+class NonequilibriumDensity:
+    """Density of the nonequilibrium steady state, for many potentials.
+
+    Lead modes and the linear system are prepared once per energy node;
+    calling the object with a potential costs one sparse factorisation per
+    node (all leads share it).
+
+    Parameters
+    ----------
+    syst : kwant.system.FiniteSystem
+        Finalized system with leads; every site must have the same ``norbs``.
+    chemical_potentials : sequence of float
+        One per lead [energy unit of the Hamiltonian, eV for :mod:`systems`].
+    temperatures : float or sequence of float
+        Kelvin (one for all leads, or one per lead), ``>= 0``.
+    params : dict, optional
+        Kwant parameters.
+    reference_energy : float, optional
+        Count electrons from here up (see the module docstring); default:
+        the lower end of the bias window.
+    n_panels : int
+        Gauss-Kronrod panels over the bias window (15 nodes each).
+    sea_panels : int
+        Panels between ``reference_energy`` and the window.
+    boltzmann : float
+        ``k_B`` in the Hamiltonian's energy unit per kelvin (default eV/K).
+    """
+
+    def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
+                 *, reference_energy=None, n_panels=4, sea_panels=8,
+                 boltzmann=K_B, check_hermiticity=True):
+        self.mu, self.kT = check_reservoirs(len(syst.leads), chemical_potentials,
+                                            temperatures, boltzmann)
+        if int(n_panels) < 1:
+            raise ValueError(f"n_panels must be >= 1, got {n_panels}")
+        lower, upper, breaks = bias_window(self.mu, self.kT)
+        self.window = (lower, upper)
+        grids = []
+        if upper > lower:
+            grids.append(gauss_kronrod_grid(breaks, n_panels))
+        if reference_energy is not None:
+            if not np.isfinite(reference_energy):
+                raise ValueError("reference_energy must be finite")
+            if reference_energy >= lower:
+                raise ValueError(f"reference_energy {reference_energy} must lie "
+                                 f"below the bias window [{lower}, {upper}]")
+            grids.append(gauss_kronrod_grid([reference_energy, lower], sea_panels))
+        if not grids:
+            self.grid = EnergyGrid(*(np.zeros(0),) * 3, np.zeros(0, int))
+        else:
+            self.grid = EnergyGrid(*(np.concatenate([getattr(g, f.name) for g in grids])
+                                     for f in dataclasses.fields(EnergyGrid)))
+        # Occupation weight of each lead at each node, divided by 2 pi.
+        E = self.grid.energies[:, None]
+        self.weights = np.stack([fermi(E[:, 0], m, t) for m, t in zip(self.mu, self.kT)],
+                                axis=1) / (2 * np.pi)
+        self.states = ScatteringStates(syst, self.grid.energies, params,
+                                       check_hermiticity)
+        self.nsites = len(syst.sites)
+        self.norbs = self.states.norbs
+        if len(self.grid) and not np.any(self.states.nmodes * (self.weights > 0)):
+            raise ValueError(
+                f"no lead has propagating modes anywhere in the energy window "
+                f"[{self.grid.energies.min():.6g}, {self.grid.energies.max():.6g}]:"
+                " the bias window lies outside every band of the leads")
+
+    def __call__(self, potential=None):
+        """Local density matrix with ``potential`` (sparse, scattering
+        region's orbitals) added to the Hamiltonian."""
+        n, o = self.nsites, self.norbs
+        samples = np.zeros((len(self.grid), n, o, o), complex)
+        for node in range(len(self.grid)):
+            wfs = self.states.wave_functions(node, potential)
+            for lead, psi in enumerate(wfs):
+                w = self.weights[node, lead]
+                if w == 0 or psi.shape[0] == 0:
+                    continue
+                psi = psi.reshape(psi.shape[0], n, o)
+                samples[node] += w * np.einsum("mia,mib->iab", psi, psi.conj())
+        rho, err = integrate(self.grid, samples)
+        if not len(self.grid):
+            rho = np.zeros((n, o, o), complex)
+        return LocalDensity(rho, err, self.grid)
+
+
+def local_density(syst, chemical_potentials, temperatures=0.0, params=None,
+                  potential=None, **kwargs):
+    """One-shot nonequilibrium local density matrix; see
+    :class:`NonequilibriumDensity` for the parameters.
+
+    Examples
+    --------
+    >>> rho = local_density(fsyst, [0.095, 0.105], 0.0, params)
+    >>> spin_z = rho.expectation(sigma_z / 2)     # per site
+    """
+    return NonequilibriumDensity(syst, chemical_potentials, temperatures, params,
+                                 **kwargs)(potential)

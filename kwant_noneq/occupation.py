@@ -1,0 +1,74 @@
+"""Reservoir occupations and the energy window where they differ.
+
+Energies in the Hamiltonian's unit (eV in :mod:`systems`); temperatures in
+kelvin, converted once here with ``k_B = 8.617333262e-5 eV/K``.  A system
+whose Hamiltonian is in another energy unit passes ``temperature`` already
+multiplied by ``k_B`` in that unit and ``boltzmann=1``.
+"""
+import numpy as np
+from scipy.special import expit
+
+__all__ = ["K_B", "fermi", "check_reservoirs", "bias_window"]
+
+#: Boltzmann constant [eV/K] (CODATA 2018, exact).
+K_B = 8.617333262e-5
+
+# Beyond this many kT from the chemical potential the Fermi function differs
+# from a step by less than exp(-36) ~ 2e-16 (double precision).
+_TAIL_KT = 36.0
+
+
+def fermi(energy, mu, kT):
+    """Fermi-Dirac occupation; ``kT = 0`` is the step ``energy < mu``
+    (with 1/2 exactly at ``mu``)."""
+    energy = np.asarray(energy, float)
+    if kT == 0:
+        return np.where(energy < mu, 1.0, np.where(energy == mu, 0.5, 0.0))
+    return expit(-(energy - mu) / kT)
+
+
+def _finite(name, x):
+    x = np.asarray(x, float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def check_reservoirs(n_leads, chemical_potentials, temperatures, boltzmann=K_B):
+    """Validate and broadcast reservoir parameters.
+
+    Returns ``(mu, kT)``, arrays of shape ``(n_leads,)``; ``kT`` in energy
+    units.  Raises ``ValueError`` on a wrong count, NaN/inf, or a negative
+    temperature.
+    """
+    if n_leads == 0:
+        raise ValueError("the system has no leads: a nonequilibrium state "
+                         "needs reservoirs (attach leads before finalizing)")
+    mu = np.atleast_1d(_finite("chemical_potentials", chemical_potentials))
+    T = np.atleast_1d(_finite("temperatures", temperatures))
+    if mu.ndim != 1 or len(mu) not in (1, n_leads):
+        raise ValueError(f"give one chemical potential per lead ({n_leads}), "
+                         f"got {len(mu)}")
+    if T.ndim != 1 or len(T) not in (1, n_leads):
+        raise ValueError(f"give one temperature per lead ({n_leads}) or one "
+                         f"for all, got {len(T)}")
+    if np.any(T < 0):
+        raise ValueError(f"temperatures must be >= 0 K, got {T}")
+    return (np.broadcast_to(mu, (n_leads,)).copy(),
+            np.broadcast_to(T * boltzmann, (n_leads,)).copy())
+
+
+def bias_window(mu, kT):
+    """Energy interval outside which all reservoirs' occupations agree.
+
+    Below ``mu.min() - 36 kT`` every reservoir is full, above
+    ``mu.max() + 36 kT`` every one is empty (to double precision).
+    Returns ``(lower, upper, breakpoints)``; the breakpoints are the window
+    ends and every chemical potential (kinks of the T = 0 integrand).
+    """
+    mu = np.asarray(mu, float)
+    kT = np.asarray(kT, float)
+    lower = np.min(mu - _TAIL_KT * kT)
+    upper = np.max(mu + _TAIL_KT * kT)
+    breaks = np.unique(np.concatenate([[lower, upper], mu]))
+    return lower, upper, breaks

@@ -1,0 +1,121 @@
+"""Scattering states at fixed energies for many scattering-region potentials.
+
+A self-consistent loop solves the same system at the same energies again and
+again with a different potential (the exchange field) added to the
+scattering region.  Lead modes and the static Hamiltonian do not change, so
+they are computed once per energy node here; each later solve only adds a
+sparse matrix to the top-left block of Kwant's linear system and factorises
+(design.md section 4).  The potential must vanish on the lead interfaces'
+lead side, which it does by construction: it lives on the scattering
+region's orbitals only.
+
+This uses Kwant's solver internals (``_make_linear_sys``, ``_factorized``,
+``_solve_linear_sys``), stable from Kwant 1.4 to 1.5.
+"""
+import numpy as np
+import scipy.sparse as sp
+import kwant
+import kwant.system
+
+__all__ = ["ScatteringStates", "uniform_norbs", "onsite_block_matrix"]
+
+
+def uniform_norbs(syst):
+    """Number of orbitals per site; ``ValueError`` unless all sites agree."""
+    if not isinstance(syst, kwant.system.FiniteSystem):
+        raise TypeError("expected a finalized Kwant system "
+                        f"(kwant.system.FiniteSystem), got {type(syst).__name__}")
+    norbs = {getattr(site.family, "norbs", None) for site in syst.sites}
+    if None in norbs:
+        raise ValueError("the site families must declare norbs (e.g. "
+                         "kwant.lattice.square(a, norbs=4))")
+    if len(norbs) != 1:
+        raise ValueError(f"sites with different numbers of orbitals {norbs} "
+                         "are not supported")
+    return norbs.pop()
+
+
+def onsite_block_matrix(blocks):
+    """Sparse block-diagonal matrix from per-site blocks ``(nsites, n, n)``."""
+    blocks = np.asarray(blocks)
+    nsites, n, _ = blocks.shape
+    base = np.arange(nsites)[:, None, None] * n
+    rows = np.broadcast_to(base + np.arange(n)[None, :, None], blocks.shape)
+    cols = np.broadcast_to(base + np.arange(n)[None, None, :], blocks.shape)
+    return sp.coo_matrix((blocks.ravel(), (rows.ravel(), cols.ravel())),
+                         shape=(nsites * n, nsites * n))
+
+
+class ScatteringStates:
+    """Scattering wave functions of ``syst`` at fixed ``energies``.
+
+    Parameters
+    ----------
+    syst : kwant.system.FiniteSystem
+        With at least one lead that has modes (self-energy leads are not
+        supported: their scattering states are undefined).
+    energies : array of float
+        Energy nodes [the Hamiltonian's unit].
+    params : dict
+        Kwant parameters, evaluated once per node.
+    check_hermiticity : bool
+
+    Notes
+    -----
+    Memory grows with the number of nodes: one sparse linear system each.
+    """
+
+    def __init__(self, syst, energies, params=None, check_hermiticity=True):
+        if not syst.leads:
+            raise ValueError("the system has no leads: scattering states need "
+                             "at least one lead (attach leads before finalizing)")
+        if any(kwant.system.is_selfenergy_lead(lead) for lead in syst.leads):
+            raise ValueError("self-energy leads have no scattering states; "
+                             "use leads with modes")
+        self.syst = syst
+        self.norbs = uniform_norbs(syst)
+        self.energies = np.asarray(energies, float)
+        self.solver = kwant.solvers.default.hidden_instance
+        in_leads = list(range(len(syst.leads)))
+        self._linsys = []
+        self.nmodes = np.zeros((len(self.energies), len(syst.leads)), int)
+        for n, energy in enumerate(self.energies):
+            linsys, info = self.solver._make_linear_sys(
+                syst, in_leads, energy, (), check_hermiticity, params=params)
+            self._linsys.append(linsys)
+            self.nmodes[n] = [prop.velocities.size // 2 for prop in info]
+            check_hermiticity = False   # the Hamiltonian does not change
+        self.num_orb = self._linsys[0].num_orb if self._linsys else 0
+
+    def _embed(self, potential, size):
+        pot = potential.tocoo()
+        return sp.coo_matrix((pot.data, (pot.row, pot.col)), shape=(size, size))
+
+    def wave_functions(self, node, potential=None):
+        """Wave functions injected from each lead at energy node ``node``.
+
+        Parameters
+        ----------
+        node : int
+            Index into ``energies``.
+        potential : scipy.sparse matrix, optional
+            Added to the scattering region's Hamiltonian, shape
+            ``(num_orb, num_orb)``.
+
+        Returns
+        -------
+        list of ndarray, one per lead, shape ``(nmodes, num_orb)`` as
+        ``kwant.wave_function``: modes normalised to unit current.
+        """
+        linsys = self._linsys[node]
+        lhs = linsys.lhs
+        if potential is not None:
+            if potential.shape != (self.num_orb, self.num_orb):
+                raise ValueError(f"potential has shape {potential.shape}, the "
+                                 f"system has {self.num_orb} orbitals")
+            lhs = lhs + self._embed(potential, lhs.shape[0])
+            lhs = getattr(lhs, "to" + self.solver.lhsformat)()
+        factorized = self.solver._factorized(lhs)
+        kept = slice(self.num_orb)
+        return [self.solver._solve_linear_sys(factorized, rhs, kept).T
+                for rhs in linsys.rhs]
