@@ -26,7 +26,8 @@ from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import gauss_kronrod_grid, integrate
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
-           "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential"]
+           "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
+           "edge_states"]
 
 
 class LeadBands:
@@ -252,35 +253,31 @@ class EdgeGap:
     center: float
 
 
-def _edge_pair(bands, k, potential, mask_orbs, energy, degeneracy_tol):
-    e, u = bands.eigh(k, potential)
-    # Rotate within (near-)degenerate clusters to states of definite edge
-    # weight: states of opposite edges can be degenerate and arbitrarily mixed.
-    weight = np.einsum("an,a,am->nm", u.conj(), mask_orbs, u)
-    order = np.argsort(np.abs(e - energy))[:8]
-    order = order[np.argsort(e[order])]
-    cand_e, cand_w = [], []
-    i = 0
-    while i < len(order):
-        j = i + 1
-        while j < len(order) and e[order[j]] - e[order[j - 1]] < degeneracy_tol:
-            j += 1
-        block = order[i:j]
-        wv = np.linalg.eigvalsh(weight[np.ix_(block, block)])
-        cand_e += [e[block].mean()] * len(block) if j - i > 1 else [e[block[0]]]
-        cand_w += list(wv)
-        i = j
-    cand_e, cand_w = np.array(cand_e), np.array(cand_w)
-    sel = cand_e[cand_w > 0.5]
-    sel = sel[np.argsort(np.abs(sel - energy))[:2]]
-    if len(sel) < 2:
-        raise ValueError("fewer than two states of this edge near the energy: "
-                         "is the mask right and the energy inside the bulk gap?")
-    return np.sort(sel)
+def edge_states(bands, k, energy, mask_orbs, potential=None, n=2):
+    """The ``n`` states of one edge nearest ``energy`` at momentum ``k``.
+
+    A ribbon has two edges: the ``2 n`` eigenstates nearest ``energy`` span
+    both edges' states (which hybridise weakly and, at degeneracies, are
+    arbitrarily mixed by ``eigh``).  Diagonalising the edge weight
+    ``mask_orbs`` in that span selects this edge's ``n`` states, and ``H``
+    is re-diagonalised within them; the energies are exact up to the
+    inter-edge coupling (the finite-width error of the edge picture).
+    Returns ``(energies, vectors)`` sorted by energy.
+    """
+    H = bands.hamiltonian(np.asarray(k, float), potential)
+    e, u = np.linalg.eigh(H)
+    near = u[:, np.argsort(np.abs(e - energy))[:2 * n]]
+    w, rot = np.linalg.eigh(near.conj().T @ (mask_orbs[:, None] * near))
+    if not (w[n - 1] < 0.5 < w[n]):
+        raise ValueError("the states near the energy are not split evenly "
+                         "between the masked edge and the other: is the mask "
+                         "one edge, and the energy inside the bulk gap?")
+    edge = near @ rot[:, n:]
+    he, hv = np.linalg.eigh(edge.conj().T @ H @ edge)
+    return he, edge @ hv
 
 
-def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
-             degeneracy_tol=1e-10):
+def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81):
     """Direct gap of the edge selected by ``mask`` near ``energy``.
 
     Parameters
@@ -298,8 +295,8 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
     mask_orbs = np.repeat(np.asarray(mask, float), bands.norbs)
 
     def gap_at(k):
-        lo, hi = _edge_pair(bands, k, potential, mask_orbs, energy, degeneracy_tol)
-        return hi - lo
+        pair = edge_states(bands, k, energy, mask_orbs, potential)[0]
+        return pair[1] - pair[0]
 
     ks = np.linspace(-k_window, k_window, nk)
     gaps = np.array([gap_at(k) for k in ks])
@@ -308,5 +305,5 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
     res = scipy.optimize.minimize_scalar(gap_at, bounds=(lo, hi), method="bounded",
                                          options=dict(xatol=1e-10))
     k_min = res.x if res.fun <= gaps[j] else ks[j]
-    pair = _edge_pair(bands, k_min, potential, mask_orbs, energy, degeneracy_tol)
+    pair = edge_states(bands, k_min, energy, mask_orbs, potential)[0]
     return EdgeGap(float(pair[1] - pair[0]), float(k_min), float(pair.mean()))
