@@ -41,8 +41,10 @@ a temporary file and renamed into place.  A run killed mid-write leaves at
 most one unterminated last line, which the next run drops (and recomputes).
 A file whose header differs from the present configuration is refused with a
 ``ValueError``; results of different configurations are never mixed.  While a
-run uses a file it holds an exclusive ``flock`` on it (POSIX), so two runs
-cannot append to the same file.
+run uses a file it holds an exclusive POSIX record lock (``lockf``) on it, so
+two runs cannot append to the same file.  A record lock belongs to the process
+that took it: worker processes forked during a run inherit the descriptor but
+not the lock, so they never keep a file locked after its run has ended.
 """
 import base64
 import concurrent.futures as cf
@@ -55,6 +57,7 @@ import numbers
 import os
 import pathlib
 import sys
+import threading
 
 import numpy as np
 
@@ -68,6 +71,9 @@ SEED_SCHEME = ("numpy.random.SeedSequence(master_seed, spawn_key=(index,))"
 _FORMAT = "kwant_noneq.ensemble"
 _FORMAT_VERSION = 1
 _NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+# (st_dev, st_ino) of the results files open in this process, see _ResultsFile.
+_OPEN_FILES = set()
+_OPEN_FILES_LOCK = threading.Lock()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -487,11 +493,12 @@ class _ResultsFile:
         if not self.path.exists() or self.path.stat().st_size == 0:
             self._write_header(header)
         self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        self.key = None
         try:
             self._lock()
             self.finished = self._read(header, seeds)
         except BaseException:
-            os.close(self.fd)
+            self.close()
             raise
 
     def _write_header(self, header):
@@ -505,19 +512,35 @@ class _ResultsFile:
         _fsync_directory(self.path.parent)
 
     def _lock(self):
+        status = os.fstat(self.fd)
+        self.key = (status.st_dev, status.st_ino)
+        # POSIX record locks do not exclude the process holding them, so runs
+        # of this process are excluded through this set.
+        with _OPEN_FILES_LOCK:
+            if self.key in _OPEN_FILES:
+                self.key = None
+                raise RuntimeError(f"results_file {self.path} is in use by another "
+                                   "running ensemble in this process")
+            _OPEN_FILES.add(self.key)
         try:
             import fcntl
-        except ImportError:  # not POSIX: no protection against two runs
+        except ImportError:  # not POSIX: no protection against other processes
             return
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             raise RuntimeError(f"results_file {self.path} is in use by another "
                                "running ensemble") from None
 
     def _read(self, header, seeds):
-        with open(self.path, "rb") as file:
-            content = file.read()
+        # Read through our own descriptor: closing any other descriptor of
+        # this file would release the record lock.
+        size, content = os.fstat(self.fd).st_size, b""
+        while len(content) < size:
+            chunk = os.pread(self.fd, size - len(content), len(content))
+            if not chunk:
+                break
+            content += chunk
         lines = content.split(b"\n")
         # After the last b"\n" comes b"" for a complete file, or the fragment
         # of a record whose write was cut off: drop it, it is recomputed.
@@ -561,7 +584,10 @@ class _ResultsFile:
         os.fsync(self.fd)
 
     def close(self):
-        os.close(self.fd)  # also releases the lock
+        if self.key is not None:
+            with _OPEN_FILES_LOCK:
+                _OPEN_FILES.discard(self.key)
+        os.close(self.fd)  # also releases the record lock
 
 
 def _check_same_configuration(path, stored, header):
