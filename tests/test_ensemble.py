@@ -459,6 +459,15 @@ def test_line_progress_fallback():
     assert quiet.getvalue() == ""  # short runs stay silent
 
 
+def test_tqdm_progress():
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    bar = _progress.progress_bar(5, 2, delay=0.0, file=out)
+    bar.update(3)
+    bar.close()
+    assert "5/5" in out.getvalue()
+
+
 def test_progress_false_prints_nothing(capsys):
     with cf.ThreadPoolExecutor(1) as pool:
         run_ensemble(gaussian_scalar, 3, 1, executor=pool, progress=False)
