@@ -76,7 +76,7 @@ _OPEN_FILES = set()
 _OPEN_FILES_LOCK = threading.Lock()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # arrays have no single truth value
 class EnsembleResult:
     """Outcome of a disorder ensemble.
 
@@ -156,7 +156,7 @@ def salt(seed):
 
 
 def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
-                 executor=None, results_file=None, progress=True):
+                 executor=None, results_file=None, progress=None):
     """Run ``task(seed, *args)`` for every realisation and average the results.
 
     Parameters
@@ -194,9 +194,10 @@ def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
         the module notes).  If it exists, its finished realisations are
         reused and only the missing ones are run; a file written by a
         different configuration raises ``ValueError``.
-    progress : bool
+    progress : bool or None
         Show a progress bar (tqdm if installed, else a line on stderr) once a
-        run has lasted 2 s.  ``False`` shows nothing.
+        run has lasted 2 s: ``None`` (default) or ``True``.  ``False`` shows
+        nothing.
 
     Returns
     -------
@@ -212,10 +213,14 @@ def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
 
     Notes
     -----
-    Each call of ``task`` runs with one BLAS/OpenMP thread (threadpoolctl when
-    installed; dask workers also set ``OMP_NUM_THREADS=1`` themselves), both
-    to avoid oversubscribing cores and because multithreaded BLAS reductions
-    need not be bit-reproducible.
+    Each call of ``task`` runs with one BLAS/OpenMP thread, both to avoid
+    oversubscribing cores and because multithreaded BLAS reductions need not
+    be bit-reproducible.  In process pools and MPI workers, which call the
+    task in their main thread, threadpoolctl (when installed) sets this for
+    each call.  Dask workers call tasks in worker threads, where threadpoolctl
+    leaves a process-wide OpenBLAS pool alone; they start with
+    ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1`` (dask's
+    ``distributed.nanny.pre-spawn-environ`` default) instead.
 
     Examples
     --------
@@ -232,8 +237,10 @@ def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
     master_seed, n = int(master_seed), len(seeds)
     if not isinstance(args, tuple):
         raise TypeError(f"args must be a tuple, not {type(args).__name__}")
+    if progress is None:
+        progress = True
     if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, not {progress!r}")
+        raise TypeError(f"progress must be True, False or None, not {progress!r}")
     header = _header(task, args, config, master_seed, n)
 
     store = None if results_file is None else _ResultsFile(results_file, header, seeds)
@@ -264,6 +271,8 @@ def _one_blas_thread():
         # Processes started from a parent with OMP_NUM_THREADS=1 (and dask
         # workers, which set it themselves) are single-threaded already.
         return contextlib.nullcontext()
+    # threadpoolctl lets only one Python thread of a process set the limits
+    # of OpenBLAS's shared pool; from other threads this may do nothing.
     return threadpool_limits(limits=1)
 
 
@@ -315,7 +324,11 @@ def _run(task, args, seeds, todo, values, executor, store, progress):
 def _ensure_executor(executor, n_tasks):
     """Return ``(concurrent.futures.Executor, whether we own it)``."""
     if executor is None:
-        return cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, n_tasks)), True
+        try:  # the cores this process may use (fewer than cpu_count in containers)
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not available on macOS and Windows
+            cores = os.cpu_count() or 1
+        return cf.ProcessPoolExecutor(max_workers=min(cores, n_tasks)), True
     if isinstance(executor, type):
         raise TypeError(f"executor must be an executor instance, not the class "
                         f"{executor.__name__} (e.g. {executor.__name__}(max_workers=2))")

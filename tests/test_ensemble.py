@@ -5,6 +5,7 @@ them (as ``test_ensemble.NAME``; the dask workers get this directory on their
 PYTHONPATH).
 """
 import concurrent.futures as cf
+import importlib.util
 import io
 import json
 import os
@@ -81,6 +82,11 @@ def counting_task(seed, marker_dir, delay):
         raise ValueError(f"poisoned seed {seed}")
     time.sleep(delay)
     return np.random.default_rng(seed).normal(size=3)
+
+
+def blas_threads(seed):
+    from threadpoolctl import threadpool_info
+    return max([pool["num_threads"] for pool in threadpool_info()] or [1])
 
 
 def calls_per_seed(marker_dir):
@@ -174,6 +180,21 @@ def test_process_pools_give_identical_bits():
     assert same_bits(default.data, reference.data)
     # The disorder must matter: realisations differ from each other.
     assert np.ptp(reference.data[:, 0]) > 1e-3
+
+
+def test_tasks_run_with_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not threadpoolctl.threadpool_info():
+        pytest.skip("no BLAS/OpenMP library that threadpoolctl can control")
+    with threadpoolctl.threadpool_limits(limits=2):
+        if blas_threads(0) != 2:
+            pytest.skip("cannot raise the BLAS thread count here")
+        # Workers forked now inherit two BLAS threads...
+        with cf.ProcessPoolExecutor(1) as pool:
+            assert pool.submit(blas_threads, 0).result() == 2
+            res = run_ensemble(blas_threads, 2, 1, executor=pool, progress=False)
+            assert pool.submit(blas_threads, 0).result() == 2  # restored after
+    assert (res.data == 1).all()  # ...but run_ensemble's tasks run with one
 
 
 # -- results file and resume ------------------------------------------------------
@@ -385,6 +406,8 @@ def test_executor_class_instead_of_instance():
 def test_other_bad_arguments():
     with pytest.raises(TypeError, match="task must be callable"):
         run_ensemble("task", 2, 1)
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        run_ensemble(gaussian_scalar, 2, 1, progress="yes")
     with pytest.raises(TypeError, match="args must be a tuple"):
         run_ensemble(gaussian_vector, 2, 1, args=[3])
     with pytest.raises(TypeError, match="config must be a dict"):
@@ -512,6 +535,10 @@ def test_dask_gives_the_local_pool_bits(dask_client):
         assert same_bits(res.data, local.data)
         assert same_bits(res.mean, local.mean) and same_bits(res.stderr, local.stderr)
     assert len(dask_client.scheduler_info()["workers"]) == 2
+    if importlib.util.find_spec("threadpoolctl"):
+        threads = run_ensemble(blas_threads, 4, 1, executor=dask_client,
+                               progress=False)
+        assert (threads.data == 1).all()
 
 
 def test_dask_resume_from_a_local_pool_file(dask_client, tmp_path):
