@@ -242,6 +242,7 @@ def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, not {progress!r}")
     header = _header(task, args, config, master_seed, n)
+    executor = _as_executor(executor)  # before a results file is created
 
     store = None if results_file is None else _ResultsFile(results_file, header, seeds)
     try:
@@ -277,7 +278,13 @@ def _one_blas_thread():
 
 
 def _run(task, args, seeds, todo, values, executor, store, progress):
-    executor, own_executor = _ensure_executor(executor, len(todo))
+    own_executor = executor is None
+    if own_executor:
+        try:  # the cores this process may use (fewer than cpu_count in containers)
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not available on macOS and Windows
+            cores = os.cpu_count() or 1
+        executor = cf.ProcessPoolExecutor(max_workers=min(cores, len(todo)))
     bar = progress_bar(len(seeds), len(seeds) - len(todo), enabled=progress)
     futures = {}
     clean_exit = False
@@ -321,25 +328,21 @@ def _run(task, args, seeds, todo, values, executor, store, progress):
             executor.shutdown(wait=clean_exit, cancel_futures=True)
 
 
-def _ensure_executor(executor, n_tasks):
-    """Return ``(concurrent.futures.Executor, whether we own it)``."""
+def _as_executor(executor):
+    """``executor`` as a `concurrent.futures.Executor` (None stays None)."""
     if executor is None:
-        try:  # the cores this process may use (fewer than cpu_count in containers)
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:  # not available on macOS and Windows
-            cores = os.cpu_count() or 1
-        return cf.ProcessPoolExecutor(max_workers=min(cores, n_tasks)), True
+        return None
     if isinstance(executor, type):
         raise TypeError(f"executor must be an executor instance, not the class "
                         f"{executor.__name__} (e.g. {executor.__name__}(max_workers=2))")
     if isinstance(executor, cf.Executor):  # includes MPIPoolExecutor, ClientExecutor
-        return executor, False
+        return executor
     # Import dask only if the user did: a Client cannot exist otherwise.
     distributed = sys.modules.get("distributed")
     if distributed is not None and isinstance(executor, distributed.Client):
         # pure=False: realisations are distinct tasks, and dask need not hash
         # the (possibly large) arguments to name them.
-        return executor.get_executor(pure=False), False
+        return executor.get_executor(pure=False)
     raise TypeError("executor must be a concurrent.futures.Executor (e.g. "
                     "ProcessPoolExecutor, mpi4py.futures.MPIPoolExecutor) or a "
                     f"dask.distributed.Client, not {type(executor).__name__}")

@@ -398,6 +398,13 @@ def test_executor_must_be_an_executor(executor):
         run_ensemble(gaussian_scalar, 2, 1, executor=executor, progress=False)
 
 
+def test_bad_executor_creates_no_results_file(tmp_path):
+    with pytest.raises(TypeError, match="executor must be"):
+        run_ensemble(gaussian_scalar, 2, 1, executor="dask",
+                     results_file=tmp_path / "res.jsonl")
+    assert not (tmp_path / "res.jsonl").exists()
+
+
 def test_executor_class_instead_of_instance():
     with pytest.raises(TypeError, match="instance, not the class ProcessPoolExecutor"):
         run_ensemble(gaussian_scalar, 2, 1, executor=cf.ProcessPoolExecutor)
