@@ -1,0 +1,582 @@
+"""Tests of kwant_noneq.ensemble: seeds, statistics, executors, resume, bad input.
+
+The task functions live at module level so that worker processes can import
+them (as ``test_ensemble.NAME``; the dask workers get this directory on their
+PYTHONPATH).
+"""
+import concurrent.futures as cf
+import importlib.util
+import io
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import kwant
+from kwant_noneq import _progress
+from kwant_noneq.ensemble import (EnsembleResult, realisation_seeds, run_ensemble,
+                                  salt)
+
+TESTS_DIR = pathlib.Path(__file__).resolve().parent
+REPO_DIR = TESTS_DIR.parent
+
+
+# -- tasks (module level: they must pickle by reference) ---------------------
+
+
+def gaussian_vector(seed, size):
+    return np.random.default_rng(seed).normal(size=size)
+
+
+def gaussian_scalar(seed):
+    return float(np.random.default_rng(seed).normal())
+
+
+def complex_and_dict(seed):
+    rng = np.random.default_rng(seed)
+    return {"z": rng.normal() + 1j * rng.normal(), "v": rng.integers(0, 10, size=2)}
+
+
+def wire_transmission(seed, length, width, disorder):
+    """Transmission of a disordered square-lattice wire at E = 1.0 and 2.5.
+
+    The system is built here, in the worker, from the seed: site energies are
+    ``disorder * (u - 1/2)`` with ``u = kwant.digest.uniform(repr(tag), salt)``.
+    Hopping t = 1; energies in units of t.
+    """
+    lat = kwant.lattice.square(norbs=1)
+    syst = kwant.Builder()
+    s = salt(seed)
+
+    def onsite(site):
+        return 4 + disorder * (kwant.digest.uniform(repr(site.tag), s) - 0.5)
+
+    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
+    syst[lat.neighbors()] = -1
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+    lead[(lat(0, y) for y in range(width))] = 4
+    lead[lat.neighbors()] = -1
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    fsyst = syst.finalized()
+    return np.array([kwant.smatrix(fsyst, energy).transmission(1, 0)
+                     for energy in (1.0, 2.5)])
+
+
+def counting_task(seed, marker_dir, delay):
+    """Leave a marker per call (to count evaluations); fail if told to.
+
+    A file ``poison_<seed>`` in ``marker_dir`` makes the call raise: the
+    external failure is not in the task's arguments, so a resumed run has the
+    same configuration.
+    """
+    marker_dir = pathlib.Path(marker_dir)
+    (marker_dir / f"call_{seed}_{os.getpid()}_{time.monotonic_ns()}").touch()
+    if (marker_dir / f"poison_{seed}").exists():
+        raise ValueError(f"poisoned seed {seed}")
+    time.sleep(delay)
+    return np.random.default_rng(seed).normal(size=3)
+
+
+def blas_threads(seed):
+    from threadpoolctl import threadpool_info
+    return max([pool["num_threads"] for pool in threadpool_info()] or [1])
+
+
+def calls_per_seed(marker_dir):
+    counts = {}
+    for path in pathlib.Path(marker_dir).glob("call_*"):
+        seed = int(path.name.split("_")[1])
+        counts[seed] = counts.get(seed, 0) + 1
+    return counts
+
+
+def recorded_indices(path):
+    lines = pathlib.Path(path).read_bytes().split(b"\n")
+    return [json.loads(line)["index"] for line in lines[1:] if line]
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+# -- seeds --------------------------------------------------------------------
+
+
+def test_seeds_are_seedsequence_children_and_independent_of_n():
+    seeds = realisation_seeds(2024, 6)
+    children = np.random.SeedSequence(2024).spawn(6)
+    assert seeds.dtype == np.uint64
+    assert [int(c.generate_state(1, np.uint64)[0]) for c in children] == \
+        [int(s) for s in seeds]
+    assert same_bits(realisation_seeds(2024, 3), seeds[:3])
+    assert len(set(seeds.tolist())) == 6
+    assert not np.array_equal(realisation_seeds(2025, 6), seeds)
+    assert same_bits(realisation_seeds(np.int64(2024), 6), seeds)
+
+
+def test_salt_is_decimal_string():
+    seed = realisation_seeds(1, 1)[0]
+    assert salt(seed) == str(int(seed)) and salt(7) == "7"
+    with pytest.raises(TypeError, match="seed"):
+        salt(1.5)
+    with pytest.raises(TypeError, match="seed"):
+        salt(True)
+
+
+# -- statistics and executors ---------------------------------------------------
+
+
+def test_mean_stderr_and_order_match_direct_evaluation():
+    seeds = realisation_seeds(11, 7)
+    direct = np.array([gaussian_vector(int(s), 4) for s in seeds])
+    with cf.ThreadPoolExecutor(2) as pool:
+        res = run_ensemble(gaussian_vector, 7, 11, args=(4,), executor=pool,
+                           progress=False)
+    assert isinstance(res, EnsembleResult) and res.n == 7 and res.master_seed == 11
+    assert same_bits(res.seeds, seeds)
+    assert same_bits(res.data, direct)  # index order, not completion order
+    np.testing.assert_allclose(res.mean, direct.sum(axis=0) / 7, rtol=1e-14)
+    deviations = direct - direct.sum(axis=0) / 7
+    stderr = np.sqrt((deviations ** 2).sum(axis=0) / 6 / 7)
+    np.testing.assert_allclose(res.stderr, stderr, rtol=1e-13)
+
+
+def test_scalar_complex_and_dict_results():
+    with cf.ThreadPoolExecutor(1) as pool:
+        scalar = run_ensemble(gaussian_scalar, 5, 3, executor=pool, progress=False)
+        mixed = run_ensemble(complex_and_dict, 5, 3, executor=pool, progress=False)
+        single = run_ensemble(gaussian_scalar, 1, 3, executor=pool, progress=False)
+    assert scalar.data.shape == (5,) and np.ndim(scalar.mean) == 0
+    assert set(mixed.data) == {"z", "v"} and mixed.data["v"].shape == (5, 2)
+    z = np.array([complex_and_dict(int(s))["z"] for s in realisation_seeds(3, 5)])
+    assert same_bits(mixed.data["z"], z)
+    # Complex standard error: sqrt(var Re + var Im) / sqrt(n).
+    expected = np.sqrt(np.var(z.real, ddof=1) + np.var(z.imag, ddof=1)) / np.sqrt(5)
+    assert np.isclose(mixed.stderr["z"], expected, rtol=1e-13)
+    assert single.n == 1 and np.isnan(single.stderr)
+    assert single.mean == scalar.data[0]
+
+
+def test_process_pools_give_identical_bits():
+    """1 and 2 worker processes, and threads, all give the same numbers."""
+    args = (6, 3, 2.0)
+    with cf.ThreadPoolExecutor(1) as pool:
+        reference = run_ensemble(wire_transmission, 6, 5, args=args, executor=pool,
+                                 progress=False)
+    for workers in (1, 2):
+        with cf.ProcessPoolExecutor(workers) as pool:
+            res = run_ensemble(wire_transmission, 6, 5, args=args, executor=pool,
+                               progress=False)
+        assert same_bits(res.data, reference.data)
+    default = run_ensemble(wire_transmission, 6, 5, args=args, progress=False)
+    assert same_bits(default.data, reference.data)
+    # The disorder must matter: realisations differ from each other.
+    assert np.ptp(reference.data[:, 0]) > 1e-3
+
+
+def test_tasks_run_with_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not threadpoolctl.threadpool_info():
+        pytest.skip("no BLAS/OpenMP library that threadpoolctl can control")
+    with threadpoolctl.threadpool_limits(limits=2):
+        if blas_threads(0) != 2:
+            pytest.skip("cannot raise the BLAS thread count here")
+        # Workers forked now inherit two BLAS threads...
+        with cf.ProcessPoolExecutor(1) as pool:
+            assert pool.submit(blas_threads, 0).result() == 2
+            res = run_ensemble(blas_threads, 2, 1, executor=pool, progress=False)
+            assert pool.submit(blas_threads, 0).result() == 2  # restored after
+    assert (res.data == 1).all()  # ...but run_ensemble's tasks run with one
+
+
+# -- results file and resume ------------------------------------------------------
+
+
+def test_rerun_with_complete_file_computes_nothing(tmp_path):
+    file = tmp_path / "res.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with cf.ThreadPoolExecutor(2) as pool:
+        first = run_ensemble(counting_task, 5, 8, args=(str(markers), 0.0),
+                             executor=pool, results_file=file, progress=False)
+        second = run_ensemble(counting_task, 5, 8, args=(str(markers), 0.0),
+                              executor=pool, results_file=str(file), progress=False)
+    assert sum(calls_per_seed(markers).values()) == 5
+    assert same_bits(first.data, second.data)
+    assert sorted(recorded_indices(file)) == list(range(5))
+
+
+def test_resume_after_a_failing_realisation(tmp_path):
+    n, master = 10, 99
+    seeds = [int(s) for s in realisation_seeds(master, n)]
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    args = (str(markers), 0.02)
+    with cf.ThreadPoolExecutor(1) as pool:
+        clean = run_ensemble(counting_task, n, master, args=(str(tmp_path), 0.0),
+                             executor=pool, progress=False)
+    file = tmp_path / "res.jsonl"
+    (markers / f"poison_{seeds[5]}").touch()
+    with cf.ProcessPoolExecutor(2) as pool:
+        with pytest.raises(RuntimeError, match=r"realisation 5 .*ValueError.*resume"):
+            run_ensemble(counting_task, n, master, args=args, executor=pool,
+                         results_file=file, progress=False)
+    saved = recorded_indices(file)
+    assert 5 not in saved and len(saved) >= 5  # 0..4 were submitted before 5
+    (markers / f"poison_{seeds[5]}").unlink()
+    with cf.ProcessPoolExecutor(2) as pool:
+        resumed = run_ensemble(counting_task, n, master, args=args, executor=pool,
+                               results_file=file, progress=False)
+    calls = calls_per_seed(markers)
+    assert all(calls[seeds[i]] == 1 for i in saved)  # finished: not recomputed
+    assert calls[seeds[5]] == 2
+    assert same_bits(resumed.data, clean.data)
+    assert sorted(recorded_indices(file)) == list(range(n))  # none twice
+
+
+def test_resume_after_sigkill(tmp_path):
+    """Kill a running ensemble (process group, SIGKILL) and resume it."""
+    n, master = 12, 4
+    seeds = [int(s) for s in realisation_seeds(master, n)]
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    file = tmp_path / "res.jsonl"
+    script = (
+        "import concurrent.futures as cf\n"
+        "from kwant_noneq.ensemble import run_ensemble\n"
+        "from test_ensemble import counting_task\n"
+        "with cf.ProcessPoolExecutor(2) as pool:\n"
+        f"    run_ensemble(counting_task, {n}, {master}, args=({str(markers)!r}, 0.1),"
+        f" executor=pool, results_file={str(file)!r}, progress=False)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO_DIR), str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            if file.exists() and len(recorded_indices(file)) >= 4:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the ensemble ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    saved = recorded_indices(file)
+    assert 4 <= len(saved) < n
+    with cf.ThreadPoolExecutor(2) as pool:
+        resumed = run_ensemble(counting_task, n, master, args=(str(markers), 0.1),
+                               executor=pool, results_file=file, progress=False)
+        clean = run_ensemble(counting_task, n, master, args=(str(tmp_path), 0.0),
+                             executor=pool, progress=False)
+    calls = calls_per_seed(markers)
+    assert all(calls[seeds[i]] == 1 for i in saved)
+    assert set(calls) == set(seeds)
+    assert same_bits(resumed.data, clean.data)
+    assert sorted(recorded_indices(file)) == list(range(n))
+
+
+def test_torn_last_record_is_dropped_and_recomputed(tmp_path):
+    file = tmp_path / "res.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    args = (str(markers), 0.0)
+    with cf.ThreadPoolExecutor(1) as pool:
+        full = run_ensemble(counting_task, 4, 1, args=args, executor=pool,
+                            results_file=file, progress=False)
+        lines = file.read_bytes().split(b"\n")
+        last = json.loads(lines[-2])["index"]
+        # A write cut off half-way through the last record.
+        file.write_bytes(b"\n".join(lines[:-2]) + b"\n" + lines[-2][:25])
+        resumed = run_ensemble(counting_task, 4, 1, args=args, executor=pool,
+                               results_file=file, progress=False)
+    seed = int(realisation_seeds(1, 4)[last])
+    assert calls_per_seed(markers)[seed] == 2
+    assert sum(calls_per_seed(markers).values()) == 5
+    assert same_bits(resumed.data, full.data)
+    assert file.read_bytes().endswith(b"\n")
+    assert sorted(recorded_indices(file)) == list(range(4))
+
+
+def test_corrupt_middle_line_is_an_error(tmp_path):
+    file = tmp_path / "res.jsonl"
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(gaussian_scalar, 3, 1, executor=pool, results_file=file,
+                     progress=False)
+        lines = file.read_bytes().split(b"\n")
+        lines[1] = b'{"index": 0, "seed"'
+        file.write_bytes(b"\n".join(lines))
+        with pytest.raises(ValueError, match="line 2 is corrupt"):
+            run_ensemble(gaussian_scalar, 3, 1, executor=pool, results_file=file,
+                         progress=False)
+
+
+def test_file_in_use_is_refused(tmp_path):
+    from kwant_noneq.ensemble import _header, _ResultsFile
+    file = tmp_path / "res.jsonl"
+    header = _header(gaussian_scalar, (), None, 1, 3)
+    holder = _ResultsFile(file, header, realisation_seeds(1, 3))
+    try:
+        with pytest.raises(RuntimeError, match="in use"):
+            run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
+    finally:
+        holder.close()
+    # Another process holding the file is refused too.
+    script = ("import sys, time\n"
+              "from kwant_noneq.ensemble import _header, _ResultsFile, realisation_seeds\n"
+              "sys.path.insert(0, sys.argv[2])\n"
+              "from test_ensemble import gaussian_scalar\n"
+              "f = _ResultsFile(sys.argv[1], _header(gaussian_scalar, (), None, 1, 3),"
+              " realisation_seeds(1, 3))\n"
+              "print('locked', flush=True)\n"
+              "sys.stdin.read()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO_DIR), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", script, str(file), str(TESTS_DIR)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout.readline() == b"locked\n"
+        with pytest.raises(RuntimeError, match="in use by another running ensemble"):
+            run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
+    finally:
+        proc.communicate(b"")
+    with cf.ThreadPoolExecutor(1) as pool:  # released when that process ended
+        assert run_ensemble(gaussian_scalar, 3, 1, results_file=file, executor=pool,
+                            progress=False).n == 3
+
+
+def test_reused_process_pool_does_not_keep_the_file_locked(tmp_path):
+    """Workers forked during a run inherit the file descriptor, not the lock."""
+    file = tmp_path / "res.jsonl"
+    with cf.ProcessPoolExecutor(2) as pool:
+        first = run_ensemble(gaussian_vector, 4, 2, args=(2,), executor=pool,
+                             results_file=file, progress=False)
+        again = run_ensemble(gaussian_vector, 4, 2, args=(2,), executor=pool,
+                             results_file=file, progress=False)
+    assert same_bits(first.data, again.data)
+
+
+# -- bad input ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("master_seed", [1.0, "3", True, np.bool_(False), None])
+def test_master_seed_must_be_an_integer(master_seed):
+    with pytest.raises(TypeError, match="master_seed must be an integer"):
+        run_ensemble(gaussian_scalar, 2, master_seed)
+    with pytest.raises(TypeError, match="master_seed must be an integer"):
+        realisation_seeds(master_seed, 2)
+
+
+def test_master_seed_must_be_non_negative():
+    with pytest.raises(ValueError, match="master_seed must be non-negative"):
+        run_ensemble(gaussian_scalar, 2, -1)
+
+
+@pytest.mark.parametrize("n", [0, -3])
+def test_realisations_must_be_positive(n):
+    with pytest.raises(ValueError, match="n_realisations must be at least 1"):
+        run_ensemble(gaussian_scalar, n, 1)
+
+
+@pytest.mark.parametrize("n", [2.0, True, "4"])
+def test_realisations_must_be_an_integer(n):
+    with pytest.raises(TypeError, match="n_realisations must be an integer"):
+        run_ensemble(gaussian_scalar, n, 1)
+
+
+@pytest.mark.parametrize("executor", ["processes", 4, object()])
+def test_executor_must_be_an_executor(executor):
+    with pytest.raises(TypeError, match="executor must be a concurrent.futures"):
+        run_ensemble(gaussian_scalar, 2, 1, executor=executor, progress=False)
+
+
+def test_bad_executor_creates_no_results_file(tmp_path):
+    with pytest.raises(TypeError, match="executor must be"):
+        run_ensemble(gaussian_scalar, 2, 1, executor="dask",
+                     results_file=tmp_path / "res.jsonl")
+    assert not (tmp_path / "res.jsonl").exists()
+
+
+def test_executor_class_instead_of_instance():
+    with pytest.raises(TypeError, match="instance, not the class ProcessPoolExecutor"):
+        run_ensemble(gaussian_scalar, 2, 1, executor=cf.ProcessPoolExecutor)
+
+
+def test_other_bad_arguments():
+    with pytest.raises(TypeError, match="task must be callable"):
+        run_ensemble("task", 2, 1)
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        run_ensemble(gaussian_scalar, 2, 1, progress="yes")
+    with pytest.raises(TypeError, match="args must be a tuple"):
+        run_ensemble(gaussian_vector, 2, 1, args=[3])
+    with pytest.raises(TypeError, match="config must be a dict"):
+        run_ensemble(gaussian_scalar, 2, 1, config=[("W", 1)])
+    with pytest.raises(TypeError, match="config must be JSON-serialisable"):
+        run_ensemble(gaussian_scalar, 2, 1, config={"f": gaussian_scalar})
+    with pytest.raises(TypeError, match="config must be JSON-serialisable"):
+        run_ensemble(gaussian_scalar, 2, 1, config={"W": float("nan")})
+
+
+def test_non_numeric_results_are_refused():
+    def text(seed):
+        return "not a number"
+    with cf.ThreadPoolExecutor(1) as pool:
+        with pytest.raises(RuntimeError, match="realisation 0 .*TypeError.*dtype"):
+            run_ensemble(text, 2, 1, executor=pool, progress=False)
+
+
+def test_inconsistent_shapes_are_refused():
+    def ragged(seed):
+        return np.zeros(1 + seed % 2)
+    with cf.ThreadPoolExecutor(1) as pool:
+        with pytest.raises(ValueError, match="returned shape"):
+            run_ensemble(ragged, 8, 1, executor=pool, progress=False)
+
+
+@pytest.mark.parametrize("field, change", [
+    ("master_seed", dict(master_seed=8)), ("n_realisations", dict(n=6)),
+    ("config", dict(config={"W": 2.0})), ("args", dict(args=(3,))),
+    ("task", dict(task=gaussian_scalar))])
+def test_file_of_another_configuration_is_refused(tmp_path, field, change):
+    file = tmp_path / "res.jsonl"
+    base = dict(task=gaussian_vector, n=5, master_seed=7, config={"W": 1.0},
+                args=(2,))
+
+    def run(task, n, master_seed, config, args):
+        with cf.ThreadPoolExecutor(1) as pool:
+            return run_ensemble(task, n, master_seed, args=args, config=config,
+                                executor=pool, results_file=file, progress=False)
+
+    run(**base)
+    before = file.read_bytes()
+    with pytest.raises(ValueError, match=f"different configuration.*{field}: file has"):
+        run(**{**base, **change})
+    assert file.read_bytes() == before  # untouched
+
+
+def test_foreign_file_is_refused(tmp_path):
+    file = tmp_path / "notes.txt"
+    file.write_text("my notes\n")
+    with pytest.raises(ValueError, match="not a kwant_noneq ensemble results file"):
+        run_ensemble(gaussian_scalar, 2, 1, results_file=file, progress=False)
+    with pytest.raises(ValueError, match="does not exist"):
+        run_ensemble(gaussian_scalar, 2, 1, results_file=tmp_path / "no" / "f.jsonl")
+
+
+# -- progress -----------------------------------------------------------------
+
+
+def test_line_progress_fallback():
+    out = io.StringIO()
+    bar = _progress._LineProgress(4, 1, delay=0.0, desc="ens", file=out)
+    for _ in range(3):
+        bar.update(1)
+    bar.close()
+    text = out.getvalue()
+    assert "ens: 4/4 (100%)" in text and text.endswith("\n")
+    quiet = io.StringIO()
+    bar = _progress._LineProgress(4, 0, delay=60.0, desc="ens", file=quiet)
+    bar.update(4)
+    bar.close()
+    assert quiet.getvalue() == ""  # short runs stay silent
+
+
+def test_tqdm_progress():
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    bar = _progress.progress_bar(5, 2, delay=0.0, file=out)
+    bar.update(3)
+    bar.close()
+    assert "5/5" in out.getvalue()
+
+
+def test_progress_false_prints_nothing(capsys):
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(gaussian_scalar, 3, 1, executor=pool, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+# -- dask.distributed and MPI ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    # Spawned workers import this module (for the tasks) and this worktree's
+    # kwant_noneq: put both on their path.
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_DIR), str(TESTS_DIR)] + ([old] if old else []))
+    try:
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_gives_the_local_pool_bits(dask_client):
+    args = (6, 3, 2.0)
+    with cf.ProcessPoolExecutor(2) as pool:
+        local = run_ensemble(wire_transmission, 8, 21, args=args, executor=pool,
+                             progress=False)
+    via_client = run_ensemble(wire_transmission, 8, 21, args=args,
+                              executor=dask_client, progress=False)
+    via_executor = run_ensemble(wire_transmission, 8, 21, args=args,
+                                executor=dask_client.get_executor(), progress=False)
+    for res in (via_client, via_executor):
+        assert same_bits(res.data, local.data)
+        assert same_bits(res.mean, local.mean) and same_bits(res.stderr, local.stderr)
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+    if importlib.util.find_spec("threadpoolctl"):
+        threads = run_ensemble(blas_threads, 4, 1, executor=dask_client,
+                               progress=False)
+        assert (threads.data == 1).all()
+
+
+def test_dask_resume_from_a_local_pool_file(dask_client, tmp_path):
+    """Half the ensemble on the local pool, the rest on dask: one result."""
+    file = tmp_path / "res.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    args = (str(markers), 0.0)
+    seeds = [int(s) for s in realisation_seeds(5, 6)]
+    (markers / f"poison_{seeds[3]}").touch()
+    with cf.ThreadPoolExecutor(1) as pool:
+        with pytest.raises(RuntimeError, match="realisation 3"):
+            run_ensemble(counting_task, 6, 5, args=args, executor=pool,
+                         results_file=file, progress=False)
+        clean = run_ensemble(counting_task, 6, 5, args=(str(tmp_path), 0.0),
+                             executor=pool, progress=False)
+    (markers / f"poison_{seeds[3]}").unlink()
+    saved = recorded_indices(file)
+    resumed = run_ensemble(counting_task, 6, 5, args=args, executor=dask_client,
+                           results_file=file, progress=False)
+    calls = calls_per_seed(markers)
+    assert saved and all(calls[seeds[i]] == 1 for i in saved)
+    assert same_bits(resumed.data, clean.data)
+
+
+def test_mpi_pool_gives_the_local_pool_bits():
+    futures = pytest.importorskip("mpi4py.futures")
+    with futures.MPIPoolExecutor(max_workers=2) as pool:
+        res = run_ensemble(gaussian_vector, 4, 3, args=(2,), executor=pool,
+                           progress=False)
+    with cf.ThreadPoolExecutor(1) as pool:
+        local = run_ensemble(gaussian_vector, 4, 3, args=(2,), executor=pool,
+                             progress=False)
+    assert same_bits(res.data, local.data)
