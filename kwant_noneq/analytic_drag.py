@@ -329,14 +329,19 @@ class MassiveDiracLayer:
         c = np.where(valid, c, 1.0)
         kmin = np.abs(q / 2 - w / (2 * A) * np.sqrt(1 + 4 * M ** 2 / c))
         emin = np.sqrt(A ** 2 * kmin ** 2 + M ** 2)
+        # Window: from THERMAL_WINDOW k_B T below mu - omega to the same
+        # distance above max(mu, |M|), so that a layer with mu in the gap keeps
+        # its whole Boltzmann tail (relative accuracy, not only absolute).
         elo = np.maximum(emin, mu - w - THERMAL_WINDOW * kT)
-        ehi = mu + THERMAL_WINDOW * kT
+        ehi = max(mu, abs(M)) + THERMAL_WINDOW * kT
         valid &= ehi > elo
         # Energy map adapted to the Fermi window: E = c + 2 s artanh(x) makes
         # the thermal factor smooth in x (scale s = max(k_B T, omega/2)), and
         # x = x_lo + v^2 removes the inverse square root at the edge k_min.
         s = np.maximum(kT, w / 2)
-        cen = mu - w / 2
+        # Centre at mu - omega/2, or at the window edge when mu lies outside
+        # it (non-degenerate tail): keeps x away from +-1 (no round-off).
+        cen = np.clip(mu - w / 2, elo, ehi)
         xlo = np.tanh((elo - cen) / (2 * s))
         xhi = np.tanh((ehi - cen) / (2 * s))
         vhi = np.sqrt(np.maximum(xhi - xlo, 0))

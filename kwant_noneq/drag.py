@@ -20,12 +20,13 @@ field E_a on the active layer (Jauho and Smith 1993; Flensberg et al. 1995).
 The active layer drifts, ``f_a = f0(E - phi_a)``, ``phi_a = -e E.l_a(k)``,
 ``l_a = tau_a v_k``; the passive layer is short-circuited (``phi_p = 0``).
 An interlayer collision ``(k_a, k_p) -> (k_a - q, k_p + q)`` transfers energy
-``omega``; its net rate, linearised with detailed balance and using
-``f(x)(1 - f(x - w)) = (f(x - w) - f(x)) n_B(w)``, ``n_B(1 + n_B) =
-1/(4 sinh^2(w/2k_BT))``, is (each unordered pair counted once)
-
-    W = (2 pi/hbar) |V_12(q, omega)|^2 F_a F_p beta/(4 sinh^2) ... x (phi_a(k_a) - phi_a(k_a - q))/2 .
-
+``w`` (Golden rule, matrix element ``V_12(q, w)/L^2``, overlaps ``F_l``).
+Linearised with detailed balance, the net rate of one such process is
+``W_0 beta (phi_a(k_a) - phi_a(k_a - q))`` with ``W_0`` its equilibrium
+rate; using ``f(x)(1 - f(x - w)) = (f(x - w) - f(x)) n_B(w)`` and
+``n_B (1 + n_B) = 1/(4 sinh^2(w/2k_BT))`` the occupation factors become
+``(f_k - f_{k+q})_a (f_k - f_{k+q})_p / (4 sinh^2)``.  Summing net rates over
+all ordered processes counts every pair twice: a factor 1/2.
 Every passive electron moved from k to k + q then carries
 ``j = -e (l_p(k+q) - l_p(k))`` for its lifetime, where the passive transport
 vector is ``l_p = tau_p v_k`` plus the Berry-curvature displacement of the
@@ -185,8 +186,12 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     sxx = float((weight * active.tau * passive.tau * ga * gp).sum())
     syx = float((weight * active.tau * ga * hp).sum())
     norm = active.drude_conductivity() * passive.drude_conductivity()
+    # An undoped layer has no Drude conductivity: rho_D is undefined (nan),
+    # the drag current sigma_D E_a is still meaningful.
+    rho_xx = sxx / norm if norm > 0 else float("nan")
+    rho_yx = syx / norm if norm > 0 else float("nan")
     return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx,
-                      rho_xx=sxx / norm, rho_yx=syx / norm)
+                      rho_xx=rho_xx, rho_yx=rho_yx)
 
 
 def drag_vs_temperature(active, passive, d, eps_r, temperatures, **nodes):
