@@ -53,6 +53,13 @@ drag and in the Hall angles (``sigma^{xy}/sigma^{xx} ~ 1/(k_F l) << 1``),
 for like carriers (passive current along the active one); ``rho_D`` here is
 ``-E_p/j_a`` and is positive for like carriers.
 
+Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with
+``Pi_l = Re Pi_l(q, 0; T=0) + i Im Pi_l(q, omega; T)``: the imaginary part is
+the exact dynamic one (it also removes the light-cone divergence of massless
+layers, which static screening leaves logarithmic); the real part is the
+static closed form, whose dynamic and thermal corrections are
+O((omega/v_F q)^2) and O((k_BT/E_F)^2) at the ``omega ~ k_BT`` that matter.
+
 Numerics (no brute-force grids)
 -------------------------------
 * q: ``q = Q1 sin(u)`` on ``[0, Q1]``, ``Q1`` the smaller ``2 k_F``: removes the
