@@ -292,7 +292,14 @@ class MassiveDiracLayer:
             Berry-curvature displacement ``Omega_z zhat x q`` of each transition
             (Eq. 10 of the paper: ``A a_k b_k/Omega_k (theta_1 - theta)``
             = ``hbar |Omega_z| zhat x (k_1 - k)`` on the Fermi circle), projected
-            on ``zhat x q_hat``.  ``E_mid = E + omega/2`` makes it exactly odd.
+            on ``zhat x q_hat``.  ``E_mid = E + omega/2`` makes it exactly odd
+            (the paper evaluates it at k: the same to O(omega/E_F)).  Eq. (10)
+            as printed lacks the chirality factor F of the passive
+            transition; the Golden rule requires it, so it is kept here.
+            Interpretation: the gauge-invariant shift (side jump) of a
+            wave packet moved from k to k + q, ``Omega_z zhat x q`` to
+            leading order in q, as the anomalous velocity
+            ``-(dk/dt) x Omega`` integrated over the transition.
 
         Notes
         -----
