@@ -1,0 +1,221 @@
+"""Coulomb drag between two isotropic two-dimensional layers.
+
+Implements Eq. (9) (longitudinal drag) and Eq. (10) (anomalous Hall drag) of
+Liu, Liu and Culcer, "Anomalous Hall Coulomb drag of massive Dirac fermions",
+in a form derived below, for any pair of rotation-invariant layers that
+provide
+
+* ``pi_static(q)``: real static polarisation (1/(eV nm^2)),
+* ``response(q, omega, T) -> (im_pi, g, h)``: Im Pi and the longitudinal and
+  anomalous drag vertices (see :meth:`MassiveDiracLayer.response
+  <kwant_noneq.analytic_drag.MassiveDiracLayer.response>`),
+* ``q_support(T)``, ``q_breakpoint(T)``, ``edge_energy(q, T)``: where the
+  integrands live and where they have inverse-square-root edges,
+* ``tau`` (ps) and ``drude_conductivity()`` (e^2/hbar).
+
+Derivation and conventions
+--------------------------
+Boltzmann theory, second order in the interlayer interaction, linear in the
+field E_a on the active layer (Jauho and Smith 1993; Flensberg et al. 1995).
+The active layer drifts, ``f_a = f0(E - phi_a)``, ``phi_a = -e E.l_a(k)``,
+``l_a = tau_a v_k``; the passive layer is short-circuited (``phi_p = 0``).
+An interlayer collision ``(k_a, k_p) -> (k_a - q, k_p + q)`` transfers energy
+``w`` (Golden rule, matrix element ``V_12(q, w)/L^2``, overlaps ``F_l``).
+Linearised with detailed balance, the net rate of one such process is
+``W_0 beta (phi_a(k_a) - phi_a(k_a - q))`` with ``W_0`` its equilibrium
+rate; using ``f(x)(1 - f(x - w)) = (f(x - w) - f(x)) n_B(w)`` and
+``n_B (1 + n_B) = 1/(4 sinh^2(w/2k_BT))`` the occupation factors become
+``(f_k - f_{k+q})_a (f_k - f_{k+q})_p / (4 sinh^2)``.  Summing net rates over
+all ordered processes counts every pair twice: a factor 1/2.
+Every passive electron moved from k to k + q then carries
+``j = -e (l_p(k+q) - l_p(k))`` for its lifetime, where the passive transport
+vector is ``l_p = tau_p v_k`` plus the Berry-curvature displacement of the
+transition, ``Omega_z zhat x q`` (the anomalous term of Eq. 10; the active
+layer's topological Hall current is carried by interband coherence, changes
+no band occupation and so does not drag: result (i) of the paper).
+Collecting terms, with ``G_l(q, w) = int d^2k/(2pi)^2 F delta(E_{k+q} - E_k - w)
+(f_k - f_{k+q}) (l_l(k+q) - l_l(k))``:
+
+    sigma_D^{ab} = pi e^2/(4 hbar k_B T) int d^2q/(2pi)^2 int_{-inf}^{inf} dw
+                   |V_12|^2 G_p^a G_a^b / sinh^2(w / 2 k_B T),
+
+which is Eq. (9) with ``chi_l = 2 pi G_l`` and the prefactor of Eq. (10).
+For isotropic layers ``G_a = tau_a g_a q_hat``, ``G_p = tau_p g_p q_hat +
+h_p zhat x q_hat`` and the angle of q gives a factor pi:
+
+    sigma_D^{xx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a tau_p g_a g_p / sinh^2
+    sigma_D^{yx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a g_a h_p / sinh^2
+
+(one flavour per layer; the integrand is even in w, since g and h are odd).
+Resistivities: ``rho_D = rho_p sigma_D rho_a``; to leading order in the
+drag and in the Hall angles (``sigma^{xy}/sigma^{xx} ~ 1/(k_F l) << 1``),
+``rho_D^{ab} = sigma_D^{ab}/(sigma_a sigma_p)``.  Sign: ``sigma_D^{xx} > 0``
+for like carriers (passive current along the active one); ``rho_D`` here is
+``-E_p/j_a`` and is positive for like carriers.
+
+Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with
+``Pi_l = Re Pi_l(q, 0; T=0) + i Im Pi_l(q, omega; T)``: the imaginary part is
+the exact dynamic one (it also removes the light-cone divergence of massless
+layers, which static screening leaves logarithmic); the real part is the
+static closed form, whose dynamic and thermal corrections are
+O((omega/v_F q)^2) and O((k_BT/E_F)^2) at the ``omega ~ k_BT`` that matter.
+
+Numerics (no brute-force grids)
+-------------------------------
+* q: ``q = Q1 sin(u)`` on ``[0, Q1]``, ``Q1`` the smaller ``2 k_F``: removes the
+  inverse square root of Im Pi at ``2 k_F``; ``q = Q1 + (Q2 - Q1) s^2`` on the
+  thermal tail up to ``Q2``.
+* omega: the ``omega -> 0`` pole of ``1/sinh^2`` is cancelled analytically by
+  the odd vertices (the integrand is ``~ (w/sinh(w/2k_BT))^2``); the
+  integration stops at the intraband edge (for M = 0 the light cone
+  ``A q``), mapped by ``w = w_edge sin(t)`` which removes its inverse
+  square root, or at ``THERMAL_WINDOW k_B T`` when that comes first.
+* Gauss-Legendre in every mapped variable; :func:`drag_convergence`
+  doubles all node counts.
+"""
+import dataclasses
+
+import numpy as np
+
+from ._drag_units import COULOMB, HBAR_OVER_E2_OHM, KB
+from .analytic_drag import THERMAL_WINDOW
+
+__all__ = ["coulomb_potential", "interlayer_potential", "DragResult",
+           "drag_conductivity", "drag_vs_temperature", "drag_convergence"]
+
+
+def coulomb_potential(q, eps_r):
+    """Bare 2D Coulomb interaction ``2 pi e^2/(4 pi eps0 eps_r q)`` (eV nm^2)."""
+    if not eps_r > 0:
+        raise ValueError(f"eps_r must be > 0, got {eps_r}")
+    return 2 * np.pi * COULOMB / (eps_r * np.asarray(q, dtype=float))
+
+
+def interlayer_potential(q, pi_a, pi_p, d, eps_r):
+    """Dynamically screened interlayer interaction of a double layer (RPA).
+
+    ``V_12 = v_q e^{-qd} / [(1 + v_q Pi_a)(1 + v_q Pi_p) - v_q^2 e^{-2qd} Pi_a Pi_p]``
+
+    with ``v_q = 2 pi e^2/(eps_r q)`` and complex ``Pi_l(q, omega)`` (the
+    full 2x2 RPA matrix inverted, not ``V_12/(1 + V (Pi_a + Pi_p))``).
+    Uniform dielectric ``eps_r`` around both layers.
+    """
+    if not d > 0:
+        raise ValueError(f"layer separation d must be > 0 (nm), got {d}")
+    q = np.asarray(q, dtype=float)
+    v = coulomb_potential(q, eps_r)
+    e = np.exp(-q * d)
+    return v * e / ((1 + v * pi_a) * (1 + v * pi_p) - (v * e) ** 2 * pi_a * pi_p)
+
+
+@dataclasses.dataclass(frozen=True)
+class DragResult:
+    """Drag conductivities (e^2/hbar) and resistivities (hbar/e^2) at T (K).
+
+    ``sigma_xx``: Eq. (9); ``sigma_yx``: transverse passive current per
+    active field, Eq. (10) (``j^hl = sigma_yx E_a``).  ``rho = sigma /
+    (sigma_a sigma_p)``.  ``*_ohm`` properties give Ohm.
+    """
+
+    T: float
+    sigma_xx: float
+    sigma_yx: float
+    rho_xx: float
+    rho_yx: float
+
+    @property
+    def rho_xx_ohm(self):
+        return self.rho_xx * HBAR_OVER_E2_OHM
+
+    @property
+    def rho_yx_ohm(self):
+        return self.rho_yx * HBAR_OVER_E2_OHM
+
+
+def _nodes(n):
+    x, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (x + 1), 0.5 * w          # on [0, 1]
+
+
+def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
+                      n_omega=40, n_k=48):
+    """Longitudinal and anomalous Hall drag at temperature T (K).
+
+    Parameters
+    ----------
+    active, passive : layer objects (e.g. ``MassiveDiracLayer``)
+    d : float
+        Layer separation (nm).
+    eps_r : float
+        Relative dielectric constant.
+    T : float
+        Temperature (K), > 0.
+    n_q, n_tail, n_omega, n_k : int
+        Gauss-Legendre nodes: q on [0, 2k_F], q on the thermal tail, omega,
+        and the k integral inside each vertex.
+
+    Returns
+    -------
+    DragResult
+    """
+    if not T > 0:
+        raise ValueError(f"T must be > 0 (K), got {T}")
+    kT = KB * T
+    q1 = min(active.q_breakpoint(T), passive.q_breakpoint(T))
+    q2 = min(active.q_support(T), passive.q_support(T))
+    t, wt = _nodes(n_q)
+    q = [q1 * np.sin(0.5 * np.pi * t)]
+    wq = [q1 * np.cos(0.5 * np.pi * t) * 0.5 * np.pi * wt]
+    if q2 > q1:
+        s, ws = _nodes(n_tail)
+        q.append(q1 + (q2 - q1) * s ** 2)
+        wq.append((q2 - q1) * 2 * s * ws)
+    q, wq = np.concatenate(q), np.concatenate(wq)
+
+    cut = THERMAL_WINDOW * kT
+    edge = np.minimum(active.edge_energy(q, T), passive.edge_energy(q, T))
+    top = np.minimum(edge, cut)
+    sin_map = edge < cut
+    x, wx = _nodes(n_omega)
+    xs = np.where(sin_map[:, None], np.sin(0.5 * np.pi * x), x)
+    jac = np.where(sin_map[:, None], np.cos(0.5 * np.pi * x) * 0.5 * np.pi, 1.0)
+    omega = top[:, None] * xs
+    womega = top[:, None] * jac * wx
+
+    qq = np.broadcast_to(q[:, None], omega.shape)
+    ia, ga, _ = active.response(qq, omega, T, n_k=n_k)
+    ip, gp, hp = passive.response(qq, omega, T, n_k=n_k)
+    V = interlayer_potential(qq, active.pi_static(q)[:, None] + 1j * ia,
+                             passive.pi_static(q)[:, None] + 1j * ip, d, eps_r)
+    kernel = np.abs(V) ** 2 / np.sinh(omega / (2 * kT)) ** 2
+    # Even integrand: 2 x int_0^inf d omega.
+    weight = 2 * womega * (q * wq)[:, None] * kernel / (16 * kT)
+    sxx = float((weight * active.tau * passive.tau * ga * gp).sum())
+    syx = float((weight * active.tau * ga * hp).sum())
+    norm = active.drude_conductivity() * passive.drude_conductivity()
+    # An undoped layer has no Drude conductivity: rho_D is undefined (nan),
+    # the drag current sigma_D E_a is still meaningful.
+    rho_xx = sxx / norm if norm > 0 else float("nan")
+    rho_yx = syx / norm if norm > 0 else float("nan")
+    return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx,
+                      rho_xx=rho_xx, rho_yx=rho_yx)
+
+
+def drag_vs_temperature(active, passive, d, eps_r, temperatures, **nodes):
+    """:func:`drag_conductivity` on a list of temperatures (K)."""
+    return [drag_conductivity(active, passive, d, eps_r, T, **nodes)
+            for T in temperatures]
+
+
+def drag_convergence(active, passive, d, eps_r, T, **nodes):
+    """Relative change of rho_xx and rho_yx when every node count doubles.
+
+    Returns ``(result, refined, rel_xx, rel_yx)``.
+    """
+    base = dict(n_q=96, n_tail=24, n_omega=40, n_k=48)
+    base.update(nodes)
+    r1 = drag_conductivity(active, passive, d, eps_r, T, **base)
+    r2 = drag_conductivity(active, passive, d, eps_r, T,
+                           **{k: 2 * v for k, v in base.items()})
+    rel = lambda a, b: abs(a - b) / abs(b) if b != 0 else abs(a - b)
+    return r1, r2, rel(r1.rho_xx, r2.rho_xx), rel(r1.rho_yx, r2.rho_yx)

@@ -1,0 +1,134 @@
+"""Polarisation and carrier density from lattice bands on a k-point rule.
+
+Model-agnostic: works on any Bloch Hamiltonian made by
+:func:`kwant_noneq.bloch.bloch_hamiltonian` (a periodic Kwant builder or a
+callable ``H(k)``).  The closed forms for massive Dirac cones live in
+:mod:`kwant_noneq.analytic_drag`; the validation compares the two.
+
+Conventions: ``Pi = -chi`` (static ``Pi > 0``), per unit area (1/(eV nm^2));
+k-point rules are ``(kpoints (N, dim), weights (N,))`` with
+``sum(weights) = `` the k-space area covered (1/nm^2), so that
+``int d^2k/(2 pi)^2 F(k) ~ sum_i weights_i F(k_i) / (2 pi)^2``.
+"""
+import numpy as np
+
+from .bloch import bands
+from ._drag_units import KB
+
+__all__ = ["fermi", "static_polarization", "band_density", "polar_rule",
+           "uniform_rule"]
+
+
+def fermi(E, mu, T):
+    """Fermi function; T in K (T = 0: a step with f(mu) = 1/2)."""
+    E = np.asarray(E, dtype=float)
+    if T == 0:
+        return np.where(E < mu, 1.0, np.where(E > mu, 0.0, 0.5))
+    return 0.5 * (1 - np.tanh((E - mu) / (2 * KB * T)))
+
+
+def _minus_dfermi(E, mu, T):
+    if T == 0:
+        raise ValueError("degenerate static Lindhard terms need T > 0")
+    x = (np.asarray(E) - mu) / (2 * KB * T)
+    return 1 / (4 * KB * T * np.cosh(x) ** 2)
+
+
+def static_polarization(H, q, mu, T, kpoints, weights, vertex=None, chunk=20000):
+    """Static Lindhard polarisation ``Pi(q, 0)`` of a lattice model.
+
+    ``Pi(q, 0) = -int d^2k/(2pi)^2 sum_{n,m} |<n,k| V |m,k+q>|^2
+    (f_n(k) - f_m(k+q)) / (E_n(k) - E_m(k+q))``,
+
+    with the degenerate limit ``-f'(E)``.  Every band pair is kept
+    (intraband and interband), so this is the full RPA bubble.
+
+    Parameters
+    ----------
+    H : BlochHamiltonian or callable ``H(k)``
+    q : array (dim,)
+        Wave vector (1/nm).
+    mu, T : float
+        Chemical potential (eV) and temperature (K, > 0).
+    kpoints, weights : arrays (N, dim), (N,)
+        k-point rule (see module docstring).
+    vertex : array (n, n), optional
+        Density vertex, e.g. the projector on one layer; identity if None.
+    chunk : int
+        k-points per batch (memory).
+
+    Returns
+    -------
+    float, 1/(eV nm^2)
+    """
+    if not T > 0:
+        raise ValueError(f"T must be > 0 (K), got {T}")
+    kpoints = np.asarray(kpoints, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    q = np.asarray(q, dtype=float)
+    total = 0.0
+    for start in range(0, len(kpoints), chunk):
+        k = kpoints[start:start + chunk]
+        e1, u1 = bands(H, k)
+        e2, u2 = bands(H, k + q)
+        if vertex is None:
+            m = np.einsum("kan,kam->knm", u1.conj(), u2)
+        else:
+            m = np.einsum("kan,ab,kbm->knm", u1.conj(), vertex, u2)
+        f1, f2 = fermi(e1, mu, T), fermi(e2, mu, T)
+        de = e1[:, :, None] - e2[:, None, :]
+        df = f1[:, :, None] - f2[:, None, :]
+        degenerate = np.abs(de) < 1e-10
+        ratio = np.where(degenerate,
+                         -_minus_dfermi(0.5 * (e1[:, :, None] + e2[:, None, :]), mu, T),
+                         df / np.where(degenerate, 1.0, de))
+        total += -np.einsum("k,knm->", weights[start:start + chunk],
+                            np.abs(m) ** 2 * ratio)
+    return float(total) / (2 * np.pi) ** 2
+
+
+def band_density(H, mu, T, kpoints, weights, projector=None, neutral=0.0,
+                 chunk=50000):
+    """Carrier density relative to charge neutrality (1/nm^2).
+
+    ``n = int d^2k/(2pi)^2 sum_n <n|P|n> (f(E_n) - theta(neutral - E_n))``:
+    electrons above ``neutral`` minus holes below it, optionally projected
+    (``P``, e.g. onto one layer).
+    """
+    total = 0.0
+    for start in range(0, len(kpoints), chunk):
+        k = np.asarray(kpoints[start:start + chunk], dtype=float)
+        e, u = bands(H, k)
+        if projector is None:
+            weight = np.ones_like(e)
+        else:
+            weight = np.einsum("kan,ab,kbn->kn", u.conj(), projector, u).real
+        occ = fermi(e, mu, T) - (e < neutral)
+        total += np.einsum("k,kn->", weights[start:start + chunk], weight * occ)
+    return float(total) / (2 * np.pi) ** 2
+
+
+def uniform_rule(reciprocal_vectors, n):
+    """Midpoint rule on the full Brillouin zone: n x n points.
+
+    Spectrally accurate for smooth periodic integrands (finite T).
+    ``reciprocal_vectors``: rows b_1, b_2 (1/nm).
+    """
+    b = np.asarray(reciprocal_vectors, dtype=float)
+    s = (np.arange(n) + 0.5) / n
+    s1, s2 = np.meshgrid(s, s, indexing="ij")
+    k = s1.reshape(-1, 1) * b[0] + s2.reshape(-1, 1) * b[1]
+    area = abs(np.linalg.det(b))
+    return k, np.full(len(k), area / n ** 2)
+
+
+def polar_rule(radius, n_r, n_theta, center=(0.0, 0.0)):
+    """Disk ``|k - center| < radius``: Gauss-Legendre in |k|, uniform angles."""
+    x, w = np.polynomial.legendre.leggauss(n_r)
+    r = 0.5 * radius * (x + 1)
+    wr = 0.5 * radius * w * r
+    th = 2 * np.pi * np.arange(n_theta) / n_theta
+    R, TH = np.meshgrid(r, th, indexing="ij")
+    k = np.stack([R.ravel() * np.cos(TH.ravel()), R.ravel() * np.sin(TH.ravel())], -1)
+    weights = np.repeat(wr, n_theta) * 2 * np.pi / n_theta
+    return k + np.asarray(center), weights
