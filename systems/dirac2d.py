@@ -1,0 +1,172 @@
+"""Tilted massive Dirac models of the exchange nonlinear Hall paper (seed 001).
+
+Two models, each as a continuum Bloch Hamiltonian and as a Kwant
+square-lattice builder whose low-energy expansion is the continuum model:
+
+* ``H_T`` (T-symmetric, two valleys xi = +-1)::
+
+      H_T(k) = hbar v_x k_x s_y - xi hbar v_y k_y s_x + Delta s_z + xi alpha k_y
+
+* ``H_PT`` (PT-symmetric magnet, orbital tau ⊗ spin s, spin fastest)::
+
+      H_PT(k) = tau_y ⊗ (hbar v_x k_x s_x + hbar v_y k_y s_y + Delta s_z)
+                + alpha k_y
+
+Units: energies eV, lengths nm, k in 1/nm, ``hbar_v`` and ``alpha`` in eV nm.
+
+Lattice regularisation (lattice constant ``a``): ``k -> sin(k a)/a`` and a
+Wilson mass ``Delta -> Delta + B (2 - cos k_x a - cos k_y a)`` that gaps the
+doublers at (pi/a, 0), (0, pi/a), (pi/a, pi/a) by ``2B``, ``4B``.  The
+continuum is recovered to relative order ``(k a)^2`` and ``B a^2 k^2 / Delta``.
+"""
+import numpy as np
+
+import kwant
+
+from kwant_noneq.bloch import bloch_hamiltonian
+from kwant_noneq.constants import COULOMB, velocity_to_hbar_v
+from kwant_noneq.geometry import pauli_spin
+
+__all__ = ["paper_parameters", "h_t_continuum", "h_pt_continuum",
+           "h_t_builder", "h_pt_builder", "spin_operators_t",
+           "spin_operators_pt"]
+
+S0 = np.eye(2, dtype=complex)
+SX = np.array([[0, 1], [1, 0]], dtype=complex)
+SY = np.array([[0, -1j], [1j, 0]])
+SZ = np.array([[1, 0], [0, -1]], dtype=complex)
+TY = SY
+
+
+def paper_parameters():
+    """Parameters of Fig. 3: Delta = 50 meV, v = 4e5 m/s, alpha = 0.1 hbar v,
+    q_s = 0.2 /nm, V0 = e^2 / (4 pi eps0 q_s) (eV nm^2), tau = 0.5 ps."""
+    hbar_v = velocity_to_hbar_v(4e5)
+    q_s = 0.2
+    return dict(delta=0.05, hbar_vx=hbar_v, hbar_vy=hbar_v,
+                alpha=0.1 * hbar_v, q_s=q_s, V0=COULOMB / q_s, tau=0.5)
+
+
+def spin_operators_t():
+    """Pauli spin operators (3, 2, 2) of H_T (s acts on the whole 2x2)."""
+    return pauli_spin(2)
+
+
+def spin_operators_pt():
+    """Spin operators 1_tau ⊗ s (3, 4, 4) of H_PT."""
+    return pauli_spin(4)
+
+
+def _stack(coeffs, mats):
+    return sum(np.asarray(c)[..., None, None] * m for c, m in zip(coeffs, mats))
+
+
+def h_t_continuum(xi, delta, hbar_vx, hbar_vy, alpha):
+    """Continuum H_T of valley ``xi`` (+1 or -1) as a BlochHamiltonian."""
+    if xi not in (1, -1):
+        raise ValueError(f"valley xi must be +1 or -1, got {xi}")
+
+    def h(k):
+        kx, ky = k[..., 0], k[..., 1]
+        return _stack([hbar_vx * kx, -xi * hbar_vy * ky,
+                       delta + 0 * kx, xi * alpha * ky],
+                      [SY, SX, SZ, S0])
+
+    def dh(k):
+        shape = k.shape[:-1]
+        dx = np.broadcast_to(hbar_vx * SY, shape + (2, 2))
+        dy = np.broadcast_to(-xi * hbar_vy * SX + xi * alpha * S0,
+                             shape + (2, 2))
+        return np.stack([dx, dy], axis=-3)
+
+    return bloch_hamiltonian(h, dim=2, norbs=2, derivative=dh)
+
+
+def h_pt_continuum(delta, hbar_vx, hbar_vy, alpha):
+    """Continuum H_PT (4 bands, Kramers-degenerate) as a BlochHamiltonian."""
+    gx, gy, gz = (np.kron(TY, SX), np.kron(TY, SY), np.kron(TY, SZ))
+    one = np.eye(4, dtype=complex)
+
+    def h(k):
+        kx, ky = k[..., 0], k[..., 1]
+        return _stack([hbar_vx * kx, hbar_vy * ky, delta + 0 * kx,
+                       alpha * ky], [gx, gy, gz, one])
+
+    def dh(k):
+        shape = k.shape[:-1]
+        dx = np.broadcast_to(hbar_vx * gx, shape + (4, 4))
+        dy = np.broadcast_to(hbar_vy * gy + alpha * one, shape + (4, 4))
+        return np.stack([dx, dy], axis=-3)
+
+    return bloch_hamiltonian(h, dim=2, norbs=4, derivative=dh)
+
+
+def _square_builder(a, onsite, hop_x, hop_y, norbs):
+    lat = kwant.lattice.square(a, norbs=norbs)
+    syst = kwant.Builder(kwant.TranslationalSymmetry((a, 0), (0, a)))
+    syst[lat(0, 0)] = onsite
+    syst[kwant.builder.HoppingKind((1, 0), lat)] = hop_x
+    syst[kwant.builder.HoppingKind((0, 1), lat)] = hop_y
+    return syst
+
+
+def h_t_builder(xi, a=0.1, wilson=0.4):
+    """Square-lattice Kwant builder for valley ``xi`` of H_T.
+
+    Bloch Hamiltonian (with :func:`kwant_noneq.bloch.bloch_hamiltonian`)::
+
+        hbar_vx sin(k_x a)/a s_y - xi hbar_vy sin(k_y a)/a s_x
+        + [delta + wilson (2 - cos k_x a - cos k_y a)] s_z
+        + xi alpha sin(k_y a)/a
+
+    Parameters (``params``): ``delta``, ``hbar_vx``, ``hbar_vy``, ``alpha``
+    (eV, eV nm).  ``a`` in nm, ``wilson`` in eV.
+
+    Notes
+    -----
+    A hopping ``T = <R + a|H|R>`` enters as ``T^+ e^{ika} + T e^{-ika}``:
+    ``M sin(ka)`` needs ``T = i M / 2`` and ``M cos(ka)`` needs ``T = M/2``.
+    """
+    if xi not in (1, -1):
+        raise ValueError(f"valley xi must be +1 or -1, got {xi}")
+    B = wilson
+
+    def onsite(site, delta, hbar_vx, hbar_vy, alpha):
+        return (delta + 2 * B) * SZ
+
+    def hop_x(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return 0.5j * hbar_vx / a * SY - 0.5 * B * SZ
+
+    def hop_y(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return (0.5j * (-xi * hbar_vy / a) * SX - 0.5 * B * SZ
+                + 0.5j * xi * alpha / a * S0)
+
+    return _square_builder(a, onsite, hop_x, hop_y, 2)
+
+
+def h_pt_builder(a=0.1, wilson=0.4):
+    """Square-lattice Kwant builder for H_PT (4 orbitals, tau ⊗ s).
+
+    Bloch Hamiltonian::
+
+        tau_y ⊗ [hbar_vx sin(k_x a)/a s_x + hbar_vy sin(k_y a)/a s_y
+                 + (delta + wilson (2 - cos k_x a - cos k_y a)) s_z]
+        + alpha sin(k_y a)/a
+
+    The Wilson term keeps the form tau_y ⊗ (d . s), so PT symmetry and the
+    Kramers degeneracy survive on the lattice.
+    """
+    B = wilson
+    gx, gy, gz = (np.kron(TY, SX), np.kron(TY, SY), np.kron(TY, SZ))
+    one = np.eye(4, dtype=complex)
+
+    def onsite(site, delta, hbar_vx, hbar_vy, alpha):
+        return (delta + 2 * B) * gz
+
+    def hop_x(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return 0.5j * hbar_vx / a * gx - 0.5 * B * gz
+
+    def hop_y(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return 0.5j * hbar_vy / a * gy - 0.5 * B * gz + 0.5j * alpha / a * one
+
+    return _square_builder(a, onsite, hop_x, hop_y, 4)
