@@ -123,9 +123,11 @@ def geometry_from_eigensystem(energies, vectors, dH, spin=None,
     r = -1j * v * inv[..., None, :, :]                         # r^a_nm
 
     # sum_m r^a_nm r^b_mn (m outside the subspace of n, since r = 0 inside)
+    r_inv = r * inv[..., None, :, :]                            # r^a_nm/e_nm
     rr = np.einsum("...anm,...bmn->...abn", r, r)
-    rr_inv = np.einsum("...anm,...bmn,...nm->...abn", r, r, inv)
-    sr_inv = np.einsum("...enm,...amn,...nm->...ean", s, r, inv)
+    rr_inv = np.einsum("...anm,...bmn->...abn", r_inv, r)
+    # s_nm r_mn / e_nm = s_nm * (r_mn / e_nm) with r_mn/e_nm = -(r_inv)_mn
+    sr_inv = -np.einsum("...enm,...amn->...ean", s, r_inv)
     curvature = -2 * rr.imag
     bcp = 2 * rr_inv.real
     sbp = 2 * sr_inv.real

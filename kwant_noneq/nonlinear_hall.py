@@ -61,7 +61,7 @@ import numpy as np
 
 from .constants import E2_OVER_HBAR, HBAR
 from .geometry import band_geometry
-from .kintegrate import thermal_average
+from .kintegrate import thermal_average_pair
 
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
@@ -195,14 +195,25 @@ def _as_list(flavours):
     return [flavours] if isinstance(flavours, Flavour) else list(flavours)
 
 
-def _converged(compute, mu, kT, response, thermal_nodes=96):
-    """Run ``compute(mu, refine)`` at two resolutions; thermal average."""
-    def at(refine, nodes):
-        return thermal_average(lambda m: compute(m, refine), mu, kT, nodes)
-    coarse = at(1, thermal_nodes)
-    fine = at(2, 2 * thermal_nodes if kT > 0 else thermal_nodes)
+def _converged(compute, mu, kT, response, thermal_step=1.0):
+    """``compute(mu, refine)`` with an error estimate.
+
+    T = 0: the quadrature and its refinement (``refine=2``), the refined
+    value is returned.  T > 0: the thermal average with ``thermal_step`` and
+    ``thermal_step/2`` (nested nodes) at the base resolution, plus the
+    k-quadrature change at mu; the finer thermal value is returned.
+    """
+    if kT <= 0:
+        coarse, fine = compute(mu, 1), compute(mu, 2)
+    else:
+        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu, kT,
+                                            thermal_step)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
+    if kT > 0:
+        k0, k1 = compute(mu, 1), compute(mu, 2)
+        s0 = np.abs(k1).max()
+        conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
     return NonlinearHallResult(fine, conv, mu, kT, response)
 
 
@@ -274,7 +285,7 @@ def _pair_sum(a_list, c_list, V, k_a, k_c, valley_exchange):
 
 
 def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
-                       kT=0.0):
+                       kT=0.0, thermal_step=1.0):
     """T-even exchange nonlinear Hall conductivity, Eq. (10) (A nm / V^2).
 
     ``sigma^{cab} = (e^3 tau/hbar^2) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
@@ -288,6 +299,9 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     interaction : float or callable
         Contact V0 (eV nm^2) or V(|q|) (eV nm^2, q in 1/nm).
     valley_exchange : {"intra", "inter"}
+    thermal_step : float
+        Trapezoid step (in kT) of the thermal average (halved for the
+        convergence estimate).
     """
     flavours = _as_list(flavours)
     if kT > 0 and callable(interaction):
@@ -306,12 +320,12 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
 
     if kT > 0:
         return _thermal_factorised(flavours, mu, kT, "ENH_T", tau, interaction,
-                                   valley_exchange)
+                                   valley_exchange, thermal_step)
     return _converged(compute, mu, kT, "ENH_T")
 
 
 def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
-                        kT=0.0):
+                        kT=0.0, thermal_step=1.0):
     """PT-even exchange nonlinear Hall conductivity, Eq. (9) (A nm / V^2).
 
     ``sigma^{cab} = (e^3/hbar) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
@@ -337,7 +351,7 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
 
     if kT > 0:
         return _thermal_factorised(flavours, mu, kT, "ENH_PT", None,
-                                   interaction, valley_exchange)
+                                   interaction, valley_exchange, thermal_step)
     return _converged(compute, mu, kT, "ENH_PT")
 
 
@@ -356,7 +370,8 @@ def _factors(flavours, m, refine, response):
     return np.array(out)
 
 
-def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange):
+def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
+                        step=1.0):
     """Contact interaction at T > 0: both factors are linear in f, so each
     is thermally averaged on its own before the product is taken."""
     def product(fac):
@@ -372,12 +387,15 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange):
         pref = E2_OVER_HBAR * (tau / HBAR if response == "ENH_T" else 1.0)
         return pref * float(V0) * s
 
-    coarse = product(thermal_average(
-        lambda m: _factors(flavours, m, 1, response), mu, kT, 96))
-    fine = product(thermal_average(
-        lambda m: _factors(flavours, m, 2, response), mu, kT, 192))
+    coarse, fine = thermal_average_pair(
+        lambda m: _factors(flavours, m, 1, response), mu, kT, step)
+    coarse, fine = product(coarse), product(fine)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
+    k0 = product(_factors(flavours, mu, 1, response))
+    k1 = product(_factors(flavours, mu, 2, response))
+    s0 = np.abs(k1).max()
+    conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
     return NonlinearHallResult(fine, conv, mu, kT, response)
 
 
