@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets",
+__all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
            "thermal_average", "thermal_average_pair"]
 
 
@@ -127,10 +127,12 @@ class ContinuumPolar:
     k_cut : float or None
         Radius of the symmetric inner region of the Fermi sea (default:
         ``k_max``); beyond it the sea is integrated with ``u = 1/k``.
+    n_graded : int
+        Extra radial breakpoints at ``k_cut / 2^j``, j = 1..n_graded.
     """
 
-    def __init__(self, k_max, center=(0.0, 0.0), n_angles=64, n_radial=32,
-                 n_search=256, k_cut=None):
+    def __init__(self, k_max, center=(0.0, 0.0), n_angles=64, n_radial=16,
+                 n_search=256, k_cut=None, n_graded=4):
         if n_angles % 2:
             raise ValueError("n_angles must be even (symmetric cut-off)")
         self.k_max = float(k_max)
@@ -139,12 +141,13 @@ class ContinuumPolar:
         self.n_radial = int(n_radial)
         self.n_search = int(n_search)
         self.k_cut = self.k_max if k_cut is None else float(k_cut)
+        self.n_graded = int(n_graded)
 
     def refined(self, factor=2):
         """The same integrator with ``factor`` times more nodes."""
         return ContinuumPolar(self.k_max, self.center,
                               self.n_angles * factor, self.n_radial * factor,
-                              self.n_search, self.k_cut)
+                              self.n_search, self.k_cut, self.n_graded)
 
     def _angles(self):
         return 2 * np.pi * (np.arange(self.n_angles) + 0.5) / self.n_angles
@@ -175,8 +178,12 @@ class ContinuumPolar:
         counts = np.zeros((nth, nb), dtype=int)
         np.add.at(counts, (i_th, band), 1)
         nmax = counts.max() if counts.size else 0
-        pts = np.full((nth, nb, nmax + 2), self.k_cut)
+        # Graded breakpoints k_cut / 2^j (j = 1..n_graded) resolve band-edge
+        # structure (scale Delta / hbar v) much smaller than k_cut.
+        ng = self.n_graded
+        pts = np.full((nth, nb, nmax + 2 + ng), self.k_cut)
         pts[:, :, 0] = 0.0
+        pts[:, :, nmax + 2:] = self.k_cut / 2.0 ** np.arange(1, ng + 1)
         order = np.lexsort((r, band, i_th))
         slot = np.zeros((nth, nb), dtype=int)
         for j in order:
@@ -223,8 +230,26 @@ class ContinuumPolar:
         return KQuadrature(k_all[keep], b_all[keep], w_all[keep])
 
 
+def smooth_window(r, radius):
+    """C-infinity window: 1 for r <= radius/2, 0 for r >= radius."""
+    t = np.clip((np.asarray(r) - radius / 2) / (radius / 2), 0.0, 1.0)
+    psi = lambda x: np.where(x > 0, np.exp(-1 / np.where(x > 0, x, 1)), 0.0)
+    return 1 - psi(t) / (psi(t) + psi(1 - t))
+
+
 class LatticePockets:
     """Quadrature for a lattice model with Fermi pockets around known points.
+
+    Fermi surface: polar rays around each pocket centre.  Fermi sea: a
+    smooth partition of unity ``1 = chi + (1 - chi)``, with ``chi`` a
+    C-infinity window around each centre (1 within ``pocket_radius/2``, 0
+    beyond ``pocket_radius``).  Why: the integrands of filled bands are sharp
+    near the band edge (scale Delta / hbar v) but smooth and periodic
+    elsewhere, so ``chi g`` is integrated by polar quadrature (spectral) and
+    ``(1 - chi) g`` by a uniform Brillouin-zone grid (spectral for smooth
+    periodic functions), without a large grid.  Partially filled bands must
+    be occupied only inside ``pocket_radius/2`` of a centre (electron
+    pockets, star-shaped about the centre).
 
     Parameters
     ----------
@@ -233,16 +258,15 @@ class LatticePockets:
     pocket_centers : (P, 2) array
         A point inside each Fermi pocket (1/nm).
     pocket_radius : float
-        Pockets lie within this radius of their centre (and pockets do not
-        overlap).
+        Radius (1/nm) of the polar discs; windows must not overlap.
     n_grid : int
-        Uniform grid ``n_grid x n_grid`` for fully occupied bands.
+        Uniform grid ``n_grid x n_grid`` for ``(1 - chi) g``.
     n_angles, n_radial, n_search : int
         As in :class:`ContinuumPolar`.
     """
 
     def __init__(self, reciprocal_vectors, pocket_centers, pocket_radius,
-                 n_grid=64, n_angles=64, n_radial=32, n_search=256):
+                 n_grid=128, n_angles=64, n_radial=16, n_search=256):
         self.reciprocal_vectors = np.asarray(reciprocal_vectors, float)
         self.pocket_centers = np.atleast_2d(np.asarray(pocket_centers, float))
         self.pocket_radius = float(pocket_radius)
@@ -256,13 +280,12 @@ class LatticePockets:
                               self.n_angles * factor, self.n_radial * factor,
                               self.n_search)
 
-    def _polar(self, center):
-        return ContinuumPolar(self.pocket_radius, center, self.n_angles,
-                              self.n_radial, self.n_search,
-                              k_cut=self.pocket_radius)
+    def _polar(self, center, radius):
+        return ContinuumPolar(radius, center, self.n_angles, self.n_radial,
+                              self.n_search, k_cut=radius)
 
     def fermi_surface(self, H, mu):
-        parts = [self._polar(c).fermi_surface(H, mu)
+        parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(H, mu)
                  for c in self.pocket_centers]
         return KQuadrature(*(np.concatenate([getattr(p, f) for p in parts])
                              for f in ("k", "band", "weight", "velocity")))
@@ -274,37 +297,48 @@ class LatticePockets:
         area = abs(np.linalg.det(self.reciprocal_vectors))
         return k, area / len(k) / (2 * np.pi) ** 2
 
-    def fermi_sea(self, H, mu):
-        """Sea = fully occupied bands (BZ grid) + electron pockets (polar).
+    def _window(self, k):
+        """sum over centres of chi(|k - c|), nearest periodic image."""
+        out = np.zeros(len(k))
+        for c in self.pocket_centers:
+            frac = np.linalg.solve(self.reciprocal_vectors.T, (k - c).T).T
+            diff = (frac - np.round(frac)) @ self.reciprocal_vectors
+            out += smooth_window(np.linalg.norm(diff, axis=-1),
+                                 self.pocket_radius)
+        return out
 
-        Raises ValueError if a band is partly occupied outside the pockets
-        (e.g. hole pockets), which this integrator does not handle.
-        """
+    def fermi_sea(self, H, mu):
+        """Fermi sea (weights 1/nm^2): filled bands by grid + windowed discs,
+        partly filled bands by their pockets."""
         k, w = self._grid()
         e = _energies(H, k)
-        inside = np.zeros(len(k), dtype=bool)
-        for c in self.pocket_centers:
-            diff = k - c
-            # nearest periodic image
-            frac = np.linalg.solve(self.reciprocal_vectors.T, diff.T).T
-            diff = (frac - np.round(frac)) @ self.reciprocal_vectors
-            inside |= np.linalg.norm(diff, axis=-1) < self.pocket_radius
+        chi = self._window(k)
+        polar = [(c, self._polar(c, self.pocket_radius).fermi_sea(
+            H, mu, tail=False)) for c in self.pocket_centers]
         full = np.all(e < mu, axis=0)
-        partial = ~full & np.any(e < mu, axis=0)
-        if np.any(e[~inside][:, partial] < mu):
-            raise ValueError("a partly filled band is occupied outside the "
-                             "pockets: enlarge pocket_radius or add centres")
+        # A pocket may hold no grid point: occupation seen by the polar
+        # quadrature counts too.
+        seen = np.zeros(H.norbs, dtype=bool)
+        for _, q in polar:
+            seen[np.unique(q.band)] = True
+        partial = ~full & (np.any(e < mu, axis=0) | seen)
         kk, bb, ww = [], [], []
-        for n in np.nonzero(full)[0]:
-            kk.append(k)
-            bb.append(np.full(len(k), n))
-            ww.append(np.full(len(k), w))
-        for c in self.pocket_centers:
-            q = self._polar(c).fermi_sea(H, mu, tail=False)
-            sel = partial[q.band]
-            kk.append(q.k[sel])
-            bb.append(q.band[sel])
-            ww.append(q.weight[sel])
+        outside = chi < 1
+        for n in np.nonzero(full | partial)[0]:
+            if partial[n] and np.any(e[outside, n] < mu):
+                raise ValueError(
+                    f"band {n} is occupied farther than pocket_radius/2 from "
+                    "the pocket centres: enlarge pocket_radius or add centres")
+            if full[n]:
+                kk.append(k[outside])
+                bb.append(np.full(outside.sum(), n))
+                ww.append(w * (1 - chi[outside]))
+        for c, q in polar:
+            keep = full[q.band] | partial[q.band]
+            r = np.linalg.norm(q.k - c, axis=-1)
+            kk.append(q.k[keep])
+            bb.append(q.band[keep])
+            ww.append(q.weight[keep] * smooth_window(r[keep], self.pocket_radius))
         return KQuadrature(np.concatenate(kk), np.concatenate(bb),
                            np.concatenate(ww))
 

@@ -15,9 +15,14 @@ square-lattice builder whose low-energy expansion is the continuum model:
 Units: energies eV, lengths nm, k in 1/nm, ``hbar_v`` and ``alpha`` in eV nm.
 
 Lattice regularisation (lattice constant ``a``): ``k -> sin(k a)/a`` and a
-Wilson mass ``Delta -> Delta + B (2 - cos k_x a - cos k_y a)`` that gaps the
-doublers at (pi/a, 0), (0, pi/a), (pi/a, pi/a) by ``2B``, ``4B``.  The
-continuum is recovered to relative order ``(k a)^2`` and ``B a^2 k^2 / Delta``.
+squared Wilson mass ``Delta -> Delta + B W(k)``, ``W = (2 - cos k_x a -
+cos k_y a)^2``, that gaps the doublers at (pi/a, 0), (0, pi/a) by ``4B`` and
+at (pi/a, pi/a) by ``16B``.  Why squared: ``W ~ (k a)^4 / 4`` at small k, so
+the mass is unchanged to order (ka)^2 (an ordinary Wilson term shifts it
+by ``B (k a)^2 / 2``, several per cent of Delta at the Fermi momenta of
+Fig. 3); it costs next-nearest-neighbour hoppings.  The continuum is
+recovered to relative order ``(k a)^2 / 6`` (velocity) and
+``B (k a)^4 / (4 Delta)`` (mass).
 """
 import numpy as np
 
@@ -101,22 +106,40 @@ def h_pt_continuum(delta, hbar_vx, hbar_vy, alpha):
     return bloch_hamiltonian(h, dim=2, norbs=4, derivative=dh)
 
 
-def _square_builder(a, onsite, hop_x, hop_y, norbs):
+def _square_builder(a, onsite, hop_x, hop_y, wilson_matrix, norbs):
+    """Square lattice with NN hoppings ``hop_x``, ``hop_y`` and the squared
+    Wilson term ``wilson_matrix * W(k)``, W = (2 - cos x - cos y)^2 =
+    5 - 4 cos x - 4 cos y + (cos 2x + cos 2y)/2 + cos(x+y) + cos(x-y); a term
+    c cos(k.R) M is the hopping c M / 2 along R."""
     lat = kwant.lattice.square(a, norbs=norbs)
     syst = kwant.Builder(kwant.TranslationalSymmetry((a, 0), (0, a)))
-    syst[lat(0, 0)] = onsite
-    syst[kwant.builder.HoppingKind((1, 0), lat)] = hop_x
-    syst[kwant.builder.HoppingKind((0, 1), lat)] = hop_y
+    M = wilson_matrix
+
+    # Kwant value functions must name their parameters (no *args).
+    def onsite_w(site, delta, hbar_vx, hbar_vy, alpha):
+        return onsite(site, delta, hbar_vx, hbar_vy, alpha) + 5 * M
+
+    def hop_x_w(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return hop_x(s1, s2, delta, hbar_vx, hbar_vy, alpha) - 2 * M
+
+    def hop_y_w(s1, s2, delta, hbar_vx, hbar_vy, alpha):
+        return hop_y(s1, s2, delta, hbar_vx, hbar_vy, alpha) - 2 * M
+
+    syst[lat(0, 0)] = onsite_w
+    syst[kwant.builder.HoppingKind((1, 0), lat)] = hop_x_w
+    syst[kwant.builder.HoppingKind((0, 1), lat)] = hop_y_w
+    for d, c in (((2, 0), 0.25), ((0, 2), 0.25), ((1, 1), 0.5), ((1, -1), 0.5)):
+        syst[kwant.builder.HoppingKind(d, lat)] = c * M
     return syst
 
 
-def h_t_builder(xi, a=0.1, wilson=0.4):
+def h_t_builder(xi, a=0.1, wilson=0.2):
     """Square-lattice Kwant builder for valley ``xi`` of H_T.
 
     Bloch Hamiltonian (with :func:`kwant_noneq.bloch.bloch_hamiltonian`)::
 
         hbar_vx sin(k_x a)/a s_y - xi hbar_vy sin(k_y a)/a s_x
-        + [delta + wilson (2 - cos k_x a - cos k_y a)] s_z
+        + [delta + wilson (2 - cos k_x a - cos k_y a)^2] s_z
         + xi alpha sin(k_y a)/a
 
     Parameters (``params``): ``delta``, ``hbar_vx``, ``hbar_vy``, ``alpha``
@@ -132,25 +155,24 @@ def h_t_builder(xi, a=0.1, wilson=0.4):
     B = wilson
 
     def onsite(site, delta, hbar_vx, hbar_vy, alpha):
-        return (delta + 2 * B) * SZ
+        return delta * SZ
 
     def hop_x(s1, s2, delta, hbar_vx, hbar_vy, alpha):
-        return 0.5j * hbar_vx / a * SY - 0.5 * B * SZ
+        return 0.5j * hbar_vx / a * SY
 
     def hop_y(s1, s2, delta, hbar_vx, hbar_vy, alpha):
-        return (0.5j * (-xi * hbar_vy / a) * SX - 0.5 * B * SZ
-                + 0.5j * xi * alpha / a * S0)
+        return 0.5j * (-xi * hbar_vy / a) * SX + 0.5j * xi * alpha / a * S0
 
-    return _square_builder(a, onsite, hop_x, hop_y, 2)
+    return _square_builder(a, onsite, hop_x, hop_y, B * SZ, 2)
 
 
-def h_pt_builder(a=0.1, wilson=0.4):
+def h_pt_builder(a=0.1, wilson=0.2):
     """Square-lattice Kwant builder for H_PT (4 orbitals, tau ⊗ s).
 
     Bloch Hamiltonian::
 
         tau_y ⊗ [hbar_vx sin(k_x a)/a s_x + hbar_vy sin(k_y a)/a s_y
-                 + (delta + wilson (2 - cos k_x a - cos k_y a)) s_z]
+                 + (delta + wilson (2 - cos k_x a - cos k_y a)^2) s_z]
         + alpha sin(k_y a)/a
 
     The Wilson term keeps the form tau_y ⊗ (d . s), so PT symmetry and the
@@ -161,12 +183,12 @@ def h_pt_builder(a=0.1, wilson=0.4):
     one = np.eye(4, dtype=complex)
 
     def onsite(site, delta, hbar_vx, hbar_vy, alpha):
-        return (delta + 2 * B) * gz
+        return delta * gz
 
     def hop_x(s1, s2, delta, hbar_vx, hbar_vy, alpha):
-        return 0.5j * hbar_vx / a * gx - 0.5 * B * gz
+        return 0.5j * hbar_vx / a * gx
 
     def hop_y(s1, s2, delta, hbar_vx, hbar_vy, alpha):
-        return 0.5j * hbar_vy / a * gy - 0.5 * B * gz + 0.5j * alpha / a * one
+        return 0.5j * hbar_vy / a * gy + 0.5j * alpha / a * one
 
-    return _square_builder(a, onsite, hop_x, hop_y, 4)
+    return _square_builder(a, onsite, hop_x, hop_y, B * gz, 4)
