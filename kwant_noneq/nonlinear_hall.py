@@ -158,11 +158,21 @@ def screened_interaction(V0, q_s):
 # Node data
 
 def _nodes(flavour, quad):
-    """Geometry of the quadrature's bands at its nodes."""
-    g = band_geometry(flavour.hamiltonian, quad.k, flavour.spin,
+    """Geometry of the quadrature's bands at its nodes.
+
+    Nodes of different bands often share k (filled Kramers pairs): each
+    distinct k is diagonalised once.
+    """
+    uk, inv = np.unique(quad.k, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    g = band_geometry(flavour.hamiltonian, uk, flavour.spin,
                       flavour.degeneracy_tol)
-    pick = lambda q: np.take_along_axis(
-        q, quad.band.reshape((-1,) + (1,) * (q.ndim - 1)), axis=-1)[..., 0]
+
+    def pick(q):
+        q = q[inv]
+        idx = quad.band.reshape((-1,) + (1,) * (q.ndim - 1))
+        return np.take_along_axis(q, idx, axis=-1)[..., 0]
+
     return dict(curvature=pick(g.berry_curvature), bcp=pick(g.bcp),
                 sbp=pick(g.sbp), spin=pick(g.spin), velocity=pick(g.velocity))
 

@@ -34,7 +34,7 @@ from kwant_noneq.geometry import pauli_spin
 
 __all__ = ["paper_parameters", "h_t_continuum", "h_pt_continuum",
            "h_t_builder", "h_pt_builder", "spin_operators_t",
-           "spin_operators_pt"]
+           "spin_operators_pt", "h_t_flavours", "h_pt_flavour"]
 
 S0 = np.eye(2, dtype=complex)
 SX = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -192,3 +192,55 @@ def h_pt_builder(a=0.1, wilson=0.2):
         return 0.5j * hbar_vy / a * gy + 0.5j * alpha / a * one
 
     return _square_builder(a, onsite, hop_x, hop_y, B * gz, 4)
+
+
+def _model_params(params):
+    return {k: params[k] for k in ("delta", "hbar_vx", "hbar_vy", "alpha")}
+
+
+def h_t_flavours(params, lattice=False, a=0.1, wilson=0.2, k_max=None,
+                 **integrator_options):
+    """The two valleys of H_T as ``kwant_noneq.nonlinear_hall.Flavour``\\ s.
+
+    Parameters
+    ----------
+    params : dict
+        ``delta, hbar_vx, hbar_vy, alpha`` (eV, eV nm); other keys ignored.
+    lattice : bool
+        Continuum (polar quadrature around k = 0) or the Kwant lattice builder
+        (Bloch Hamiltonian via kwant.wraparound, pockets around Gamma).
+    k_max : float
+        Fermi pockets lie within this radius (1/nm); default 4/nm.
+    """
+    from kwant_noneq.kintegrate import ContinuumPolar, LatticePockets
+    from kwant_noneq.nonlinear_hall import Flavour
+    model = _model_params(params)
+    k_max = 4.0 if k_max is None else k_max
+    out = []
+    for xi in (1, -1):
+        if lattice:
+            H = bloch_hamiltonian(h_t_builder(xi, a, wilson), model)
+            integ = LatticePockets(2 * np.pi / a * np.eye(2), [(0.0, 0.0)],
+                                   2 * k_max, **integrator_options)
+        else:
+            H = h_t_continuum(xi, **model)
+            integ = ContinuumPolar(k_max, **integrator_options)
+        out.append(Flavour(H, spin_operators_t(), integ))
+    return out
+
+
+def h_pt_flavour(params, lattice=False, a=0.1, wilson=0.2, k_max=None,
+                 **integrator_options):
+    """H_PT as a ``kwant_noneq.nonlinear_hall.Flavour`` (see h_t_flavours)."""
+    from kwant_noneq.kintegrate import ContinuumPolar, LatticePockets
+    from kwant_noneq.nonlinear_hall import Flavour
+    model = _model_params(params)
+    k_max = 4.0 if k_max is None else k_max
+    if lattice:
+        H = bloch_hamiltonian(h_pt_builder(a, wilson), model)
+        integ = LatticePockets(2 * np.pi / a * np.eye(2), [(0.0, 0.0)],
+                               2 * k_max, **integrator_options)
+    else:
+        H = h_pt_continuum(**model)
+        integ = ContinuumPolar(k_max, **integrator_options)
+    return Flavour(H, spin_operators_pt(), integ)
