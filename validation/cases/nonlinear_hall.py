@@ -9,7 +9,7 @@ Fig. 3.  Conductivities in A nm / V^2 (multiply by 1e-9 for A m / V^2).
 import numpy as np
 
 from kwant_noneq import analytic_nonlinear_hall as an
-from kwant_noneq.constants import E2_OVER_HBAR
+from kwant_noneq.constants import E2_OVER_HBAR, HBAR
 from kwant_noneq.geometry import band_geometry
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
@@ -256,7 +256,7 @@ def misc_records():
     a = w * HV
     AT = [thermal_average(lambda m: np.concatenate(
         an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, kT, 0.5) for xi in (1, -1)]
-    ref = sum(x[:3] @ x[3:] for x in AT) * V0 * E2_OVER_HBAR * TAU / 6.582119569e-4
+    ref = sum(x[:3] @ x[3:] for x in AT) * V0 * E2_OVER_HBAR * TAU / HBAR
     num = enh_t_conductivity(tv, mu, TAU, V0, kT=kT)
     recs.append(compare(CASE, "ENH_T_finite_T_kT=3meV_mu=120meV",
                         num.sigma[0, 1, 1], ref, 1e-4 + num.convergence,
