@@ -1,0 +1,375 @@
+"""Fermi-surface and Fermi-sea quadratures in 2D k-space at T = 0.
+
+A quadrature is a set of nodes ``(k_i, band_i)`` with weights ``w_i`` such
+that, for smooth band-resolved functions ``g_n(k)``::
+
+    Fermi surface:  sum_n int d^2k/(2pi)^2 delta(mu - e_n(k)) g_n(k) ~ sum_i w_i g(k_i)
+    Fermi sea:      sum_n int d^2k/(2pi)^2 theta(mu - e_n(k)) g_n(k) ~ sum_i w_i g(k_i)
+
+Why polar quadrature: the T = 0 integrands of nonlinear Hall responses are
+Fermi-surface integrals of smooth functions.  On rays from a centre inside
+each Fermi pocket, the crossing radius k_F(theta) is found to machine
+precision and the angular integral of a smooth periodic function by the
+trapezoid rule converges exponentially (design.md section 6).  A sharp step
+on a uniform grid converges slowly and non-monotonically instead.
+
+Two integrators:
+
+* :class:`ContinuumPolar` for continuum models (no Brillouin zone).  Its
+  Fermi sea extends to infinity with a cut-off that is symmetric under
+  k -> -k (a circle of radius ``k_cut`` plus a tail mapped by u = 1/k whose
+  nodes come in +-k pairs), because the k-odd parts of Fermi-sea integrals
+  such as sum_k f S are only conditionally convergent (design.md section 6).
+* :class:`LatticePockets` for lattice models: fully occupied bands on a
+  uniform Brillouin-zone grid (spectrally accurate for smooth periodic
+  integrands), partially filled bands by polar quadrature in pockets around
+  given centres (each pocket must be star-shaped about its centre).
+
+Units: k in 1/nm, energies in eV; FS weights in 1/(nm^2 eV), sea weights in
+1/nm^2.
+"""
+import dataclasses
+
+import numpy as np
+
+__all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
+           "thermal_average", "thermal_average_pair"]
+
+
+@dataclasses.dataclass
+class KQuadrature:
+    """Nodes and weights of a k-space quadrature.
+
+    Attributes
+    ----------
+    k : (M, 2) 1/nm
+    band : (M,) int
+    weight : (M,)
+    velocity : (M, 2) or None
+        ``d e_n / d k`` (eV nm) at Fermi-surface nodes.
+    """
+
+    k: np.ndarray
+    band: np.ndarray
+    weight: np.ndarray
+    velocity: np.ndarray = None
+
+    def __len__(self):
+        return len(self.weight)
+
+
+def _energies(H, k):
+    return np.linalg.eigvalsh(H(k))
+
+
+def _band_velocity(H, k, band, degeneracy_tol=1e-9):
+    """``d e_n/dk`` at nodes (Hellmann-Feynman, averaged over degeneracies)."""
+    e, U = np.linalg.eigh(H(k))
+    dH = H.derivative(k)
+    v = np.einsum("min,maij,mjn->man", U.conj(), dH, U).real
+    deg = np.abs(e[:, :, None] - e[:, None, :]) <= degeneracy_tol
+    v = np.einsum("mnl,mal->man", deg / deg.sum(-1, keepdims=True), v)
+    return np.take_along_axis(v, band[:, None, None], axis=2)[..., 0]
+
+
+def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60):
+    """Radii where band energies cross mu on rays ``center + r (cos, sin)``.
+
+    Returns arrays (angle index, band, radius) of all sign changes of
+    ``e_n - mu`` between consecutive ``r_grid`` points, refined by the
+    Illinois (modified regula falsi) method to machine precision.
+    """
+    dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
+    k = center + r_grid[None, :, None] * dirs[:, None, :]
+    e = _energies(H, k) - mu                        # (nth, nr, nb)
+    s = np.sign(e)
+    i_th, i_r, i_b = np.nonzero(s[:, :-1] * s[:, 1:] < 0)
+    a, b = r_grid[i_r], r_grid[i_r + 1]
+    fa, fb = e[i_th, i_r, i_b], e[i_th, i_r + 1, i_b]
+    d = dirs[i_th]
+
+    def f(r):
+        kk = center + r[:, None] * d
+        return np.take_along_axis(_energies(H, kk), i_b[:, None], 1)[:, 0] - mu
+
+    side = np.zeros(len(a), dtype=int)
+    for _ in range(n_iter):
+        if not len(a):
+            break
+        c = b - fb * (b - a) / (fb - fa)
+        fc = f(c)
+        same = np.sign(fc) == np.sign(fb)
+        # Illinois: halve the retained endpoint's value when it stays twice.
+        a_new = np.where(same, a, b)
+        fa_new = np.where(same, np.where(side == 1, fa / 2, fa), fb)
+        side = np.where(same, 1, 0)
+        a, fa, b, fb = a_new, fa_new, c, fc
+        if np.all((np.abs(fc) < 1e-15) | (np.abs(b - a) < 1e-15 * np.abs(b))):
+            break
+    return i_th, i_b, b
+
+
+class ContinuumPolar:
+    """Polar Fermi-surface / Fermi-sea quadrature for a continuum model.
+
+    Parameters
+    ----------
+    k_max : float
+        Fermi pockets must lie within ``|k - center| < k_max`` (1/nm).
+    center : (2,) array
+        A point inside every Fermi pocket (the Dirac point).
+    n_angles : int
+        Angles of the trapezoid rule (even, so that +-k pairs exist).
+    n_radial : int
+        Gauss-Legendre nodes per radial interval of the Fermi sea.
+    n_search : int
+        Radial samples per ray used to bracket the crossings.
+    k_cut : float or None
+        Radius of the symmetric inner region of the Fermi sea (default:
+        ``k_max``); beyond it the sea is integrated with ``u = 1/k``.
+    n_graded : int
+        Extra radial breakpoints at ``k_cut / 2^j``, j = 1..n_graded.
+    """
+
+    def __init__(self, k_max, center=(0.0, 0.0), n_angles=64, n_radial=16,
+                 n_search=256, k_cut=None, n_graded=4):
+        if n_angles % 2:
+            raise ValueError("n_angles must be even (symmetric cut-off)")
+        self.k_max = float(k_max)
+        self.center = np.asarray(center, dtype=float)
+        self.n_angles = int(n_angles)
+        self.n_radial = int(n_radial)
+        self.n_search = int(n_search)
+        self.k_cut = self.k_max if k_cut is None else float(k_cut)
+        self.n_graded = int(n_graded)
+
+    def refined(self, factor=2):
+        """The same integrator with ``factor`` times more nodes."""
+        return ContinuumPolar(self.k_max, self.center,
+                              self.n_angles * factor, self.n_radial * factor,
+                              self.n_search, self.k_cut, self.n_graded)
+
+    def _angles(self):
+        return 2 * np.pi * (np.arange(self.n_angles) + 0.5) / self.n_angles
+
+    def fermi_surface(self, H, mu):
+        """Fermi-surface quadrature (weights 1/(nm^2 eV))."""
+        angles = self._angles()
+        r_grid = np.linspace(0, self.k_max, self.n_search)
+        i_th, band, r = _ray_crossings(H, mu, self.center, angles, r_grid)
+        d = np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
+        k = self.center + r[:, None] * d
+        vel = _band_velocity(H, k, band)
+        radial_v = np.abs(np.einsum("mi,mi->m", vel, d))
+        w = (2 * np.pi / self.n_angles) / (2 * np.pi) ** 2 * r / radial_v
+        return KQuadrature(k, band, w, vel)
+
+    def fermi_sea(self, H, mu, tail=True):
+        """Fermi-sea quadrature (weights 1/nm^2) with symmetric cut-off.
+
+        With ``tail=False`` only the disc ``|k - center| < k_cut`` is
+        integrated (used for lattice pockets).
+        """
+        angles = self._angles()
+        nth, nb = self.n_angles, H.norbs
+        r_grid = np.linspace(0, self.k_cut, self.n_search)
+        i_th, band, r = _ray_crossings(H, mu, self.center, angles, r_grid)
+        # Breakpoints per (angle, band): 0, crossings..., k_cut.
+        counts = np.zeros((nth, nb), dtype=int)
+        np.add.at(counts, (i_th, band), 1)
+        nmax = counts.max() if counts.size else 0
+        # Graded breakpoints k_cut / 2^j (j = 1..n_graded) resolve band-edge
+        # structure (scale Delta / hbar v) much smaller than k_cut.
+        ng = self.n_graded
+        pts = np.full((nth, nb, nmax + 2 + ng), self.k_cut)
+        pts[:, :, 0] = 0.0
+        pts[:, :, nmax + 2:] = self.k_cut / 2.0 ** np.arange(1, ng + 1)
+        order = np.lexsort((r, band, i_th))
+        slot = np.zeros((nth, nb), dtype=int)
+        for j in order:
+            t, n = i_th[j], band[j]
+            slot[t, n] += 1
+            pts[t, n, slot[t, n]] = r[j]
+        pts[:, :, 1:] = np.sort(pts[:, :, 1:], axis=-1)
+        lo, hi = pts[..., :-1], pts[..., 1:]                   # intervals
+        x, gw = np.polynomial.legendre.leggauss(self.n_radial)
+        half = (hi - lo) / 2
+        rr = (lo + hi)[..., None] / 2 + half[..., None] * x     # (t, n, I, q)
+        ww = half[..., None] * gw * rr                          # r dr
+        dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
+        # Occupation of each interval from its midpoint.
+        mid = self.center + ((lo + hi) / 2)[..., None] * dirs[:, None, None, :]
+        e_mid = _energies(H, mid)                               # (t, n, I, nb)
+        bands = np.arange(nb)
+        occ = np.take_along_axis(e_mid, bands[None, :, None, None], -1)[..., 0] < mu
+        occ &= hi > lo
+        ww = ww * occ[..., None]
+        kk = self.center + rr[..., None] * dirs[:, None, None, None, :]
+        bb = np.broadcast_to(bands[None, :, None, None], rr.shape)
+        k_in, b_in, w_in = kk.reshape(-1, 2), bb.reshape(-1), ww.reshape(-1)
+
+        if not tail:
+            w_in = w_in * (2 * np.pi / nth) / (2 * np.pi) ** 2
+            keep = w_in != 0
+            return KQuadrature(k_in[keep], b_in[keep], w_in[keep])
+        # Tail k > k_cut, u = 1/k in (0, 1/k_cut): r dr = -du / u^3.
+        xt, gt = np.polynomial.legendre.leggauss(self.n_radial)
+        u = (xt + 1) / (2 * self.k_cut)
+        wt = gt / (2 * self.k_cut) / u ** 3
+        kt = self.center + (1 / u)[None, :, None] * dirs[:, None, :]
+        et = _energies(H, kt)                                   # (t, q, nb)
+        occ_t = et < mu
+        wtail = np.broadcast_to(wt[None, :, None], et.shape) * occ_t
+        k_t = np.broadcast_to(kt[:, :, None, :], et.shape + (2,))
+        b_t = np.broadcast_to(bands, et.shape)
+        k_all = np.concatenate([k_in, k_t.reshape(-1, 2)])
+        b_all = np.concatenate([b_in, b_t.reshape(-1)])
+        w_all = np.concatenate([w_in, wtail.reshape(-1)])
+        w_all = w_all * (2 * np.pi / nth) / (2 * np.pi) ** 2
+        keep = w_all != 0
+        return KQuadrature(k_all[keep], b_all[keep], w_all[keep])
+
+
+def smooth_window(r, radius):
+    """C-infinity window: 1 for r <= radius/2, 0 for r >= radius."""
+    t = np.clip((np.asarray(r) - radius / 2) / (radius / 2), 0.0, 1.0)
+    psi = lambda x: np.where(x > 0, np.exp(-1 / np.where(x > 0, x, 1)), 0.0)
+    return 1 - psi(t) / (psi(t) + psi(1 - t))
+
+
+class LatticePockets:
+    """Quadrature for a lattice model with Fermi pockets around known points.
+
+    Fermi surface: polar rays around each pocket centre.  Fermi sea: a
+    smooth partition of unity ``1 = chi + (1 - chi)``, with ``chi`` a
+    C-infinity window around each centre (1 within ``pocket_radius/2``, 0
+    beyond ``pocket_radius``).  Why: the integrands of filled bands are sharp
+    near the band edge (scale Delta / hbar v) but smooth and periodic
+    elsewhere, so ``chi g`` is integrated by polar quadrature (spectral) and
+    ``(1 - chi) g`` by a uniform Brillouin-zone grid (spectral for smooth
+    periodic functions), without a large grid.  Partially filled bands must
+    be occupied only inside ``pocket_radius/2`` of a centre (electron
+    pockets, star-shaped about the centre).
+
+    Parameters
+    ----------
+    reciprocal_vectors : (2, 2) array
+        Rows b_1, b_2 (1/nm) spanning the Brillouin zone.
+    pocket_centers : (P, 2) array
+        A point inside each Fermi pocket (1/nm).
+    pocket_radius : float
+        Radius (1/nm) of the polar discs; windows must not overlap.
+    n_grid : int
+        Uniform grid ``n_grid x n_grid`` for ``(1 - chi) g``.
+    n_angles, n_radial, n_search : int
+        As in :class:`ContinuumPolar`.
+    """
+
+    def __init__(self, reciprocal_vectors, pocket_centers, pocket_radius,
+                 n_grid=128, n_angles=64, n_radial=16, n_search=256):
+        self.reciprocal_vectors = np.asarray(reciprocal_vectors, float)
+        self.pocket_centers = np.atleast_2d(np.asarray(pocket_centers, float))
+        self.pocket_radius = float(pocket_radius)
+        self.n_grid = int(n_grid)
+        self.n_angles, self.n_radial = int(n_angles), int(n_radial)
+        self.n_search = int(n_search)
+
+    def refined(self, factor=2):
+        return LatticePockets(self.reciprocal_vectors, self.pocket_centers,
+                              self.pocket_radius, self.n_grid * factor,
+                              self.n_angles * factor, self.n_radial * factor,
+                              self.n_search)
+
+    def _polar(self, center, radius):
+        return ContinuumPolar(radius, center, self.n_angles, self.n_radial,
+                              self.n_search, k_cut=radius)
+
+    def fermi_surface(self, H, mu):
+        parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(H, mu)
+                 for c in self.pocket_centers]
+        return KQuadrature(*(np.concatenate([getattr(p, f) for p in parts])
+                             for f in ("k", "band", "weight", "velocity")))
+
+    def _grid(self):
+        t = (np.arange(self.n_grid) + 0.5) / self.n_grid
+        frac = np.stack(np.meshgrid(t, t, indexing="ij"), -1).reshape(-1, 2)
+        k = frac @ self.reciprocal_vectors
+        area = abs(np.linalg.det(self.reciprocal_vectors))
+        return k, area / len(k) / (2 * np.pi) ** 2
+
+    def _window(self, k):
+        """sum over centres of chi(|k - c|), nearest periodic image."""
+        out = np.zeros(len(k))
+        for c in self.pocket_centers:
+            frac = np.linalg.solve(self.reciprocal_vectors.T, (k - c).T).T
+            diff = (frac - np.round(frac)) @ self.reciprocal_vectors
+            out += smooth_window(np.linalg.norm(diff, axis=-1),
+                                 self.pocket_radius)
+        return out
+
+    def fermi_sea(self, H, mu):
+        """Fermi sea (weights 1/nm^2): filled bands by grid + windowed discs,
+        partly filled bands by their pockets."""
+        k, w = self._grid()
+        e = _energies(H, k)
+        chi = self._window(k)
+        polar = [(c, self._polar(c, self.pocket_radius).fermi_sea(
+            H, mu, tail=False)) for c in self.pocket_centers]
+        full = np.all(e < mu, axis=0)
+        # A pocket may hold no grid point: occupation seen by the polar
+        # quadrature counts too.
+        seen = np.zeros(H.norbs, dtype=bool)
+        for _, q in polar:
+            seen[np.unique(q.band)] = True
+        partial = ~full & (np.any(e < mu, axis=0) | seen)
+        kk, bb, ww = [], [], []
+        outside = chi < 1
+        for n in np.nonzero(full | partial)[0]:
+            if partial[n] and np.any(e[outside, n] < mu):
+                raise ValueError(
+                    f"band {n} is occupied farther than pocket_radius/2 from "
+                    "the pocket centres: enlarge pocket_radius or add centres")
+            if full[n]:
+                kk.append(k[outside])
+                bb.append(np.full(outside.sum(), n))
+                ww.append(w * (1 - chi[outside]))
+        for c, q in polar:
+            keep = full[q.band] | partial[q.band]
+            r = np.linalg.norm(q.k - c, axis=-1)
+            kk.append(q.k[keep])
+            bb.append(q.band[keep])
+            ww.append(q.weight[keep] * smooth_window(r[keep], self.pocket_radius))
+        return KQuadrature(np.concatenate(kk), np.concatenate(bb),
+                           np.concatenate(ww))
+
+
+def thermal_average(func, mu, kT, step=1.0, span=24.0):
+    """``int de (-df/de)(e - mu) func(e)`` for a Fermi function at kT (eV).
+
+    ``func`` maps an energy (eV) to an array; the result has its shape.
+    Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
+    ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
+    analytic in the strip |Im x| < pi, so for smooth ``func`` the error
+    falls like ``exp(-2 pi^2 / step)`` (3e-9 at step 1) and the truncation
+    like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
+    make the convergence algebraic; compare ``step`` and ``step/2``.
+    """
+    if kT <= 0:
+        return np.asarray(func(mu))
+    n = int(round(2 * span / step)) + 1
+    x = np.linspace(-span, span, n)
+    weight = (x[1] - x[0]) / (4 * np.cosh(x / 2) ** 2)
+    return sum(wi * np.asarray(func(mu + kT * xi)) for xi, wi in zip(x, weight))
+
+
+def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
+    """:func:`thermal_average` at ``step`` and at ``step/2`` from nested
+    nodes (each energy evaluated once); returns ``(coarse, fine)``."""
+    n = int(round(2 * span / step)) + 1
+    x = np.linspace(-span, span, 2 * n - 1)
+    vals = [np.asarray(func(mu + kT * xi)) for xi in x]
+    kernel = 1 / (4 * np.cosh(x / 2) ** 2)
+    h = x[1] - x[0]
+    fine = sum(h * k * v for k, v in zip(kernel, vals))
+    coarse = sum(2 * h * k * v for k, v in zip(kernel[::2], vals[::2]))
+    return coarse, fine

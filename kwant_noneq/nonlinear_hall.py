@@ -1,0 +1,457 @@
+r"""Second-order (nonlinear) Hall conductivities of Bloch bands.
+
+Responses of seed paper 001 (Tan, Matsyshyn, Vignale, Song, "Nonequilibrium
+exchange nonlinear Hall effect"), for any 2D Bloch Hamiltonian with spin
+operators, written as ``j^c = sigma^{c a b} E^a E^b`` (the tensor is not
+symmetrised in a, b; only its a <-> b symmetric part is observable):
+
+* BCD, Berry curvature dipole (Sodemann-Fu), :func:`bcd_conductivity`
+* INH, intrinsic nonlinear Hall (BCP), :func:`inh_conductivity`
+* ENH^(T), T-even exchange nonlinear Hall, Eq. (10), :func:`enh_t_conductivity`
+* ENH^(PT), PT-even exchange nonlinear Hall, Eq. (9), :func:`enh_pt_conductivity`
+* the nonequilibrium exchange field U_k^eta(E), Eq. (3), :func:`exchange_field`
+
+Derivation (all from the anomalous current of the paper,
+``j_H = -(e^2/hbar) sum_nk (E x Omega~) f_n`` with e > 0, so that the
+relative signs of all four responses are consistent)
+---------------------------------------------------------------------------
+Insert Eq. (2) into Eq. (3).  The diagonal (Fermi-surface shift) part gives
+``-V s^eta_nn (-(e tau/hbar) E^b d_b f_n)``; the interband part,
+``sum_nm s^eta_nm r^b_mn (f_n - f_m)/(e_m - e_n) = -sum_n f_n S^{eta b}_n``
+(relabel n <-> m in the f_m half), so::
+
+    U_k^eta = e E^b sum_k'n V_{k'-k} [ (tau/hbar) s^eta_nn(k') d_b f_n(k')
+                                       + f_n(k') S^{eta b}_n(k') ]     (3')
+
+Eq. (8), with sum_k = int d^2k/(2pi)^2 per unit area, then splits into
+
+    sigma_PT^{c a b} = (e^3/hbar) sum_{nk,n'k'} [d_c f_n S^{eta a}_n - (c<->a)]
+                       V_{k'-k} S^{eta b}_{n'}(k') f_{n'}(k')          (9)
+    sigma_T^{c a b}  = (e^3 tau/hbar^2) sum_{nk,n'k'} [d_c f_n S^{eta a}_n - (c<->a)]
+                       V_{k'-k} s^eta_{n'n'}(k') d_b f_{n'}(k')         (10)
+
+i.e. the factor printed ``s^{eta beta}_{n',k'}`` in Eq. (9) is the SBP
+``S^{eta b}`` (a Fermi-sea sum over all occupied bands) and in Eq. (10) the
+diagonal spin ``s^eta_{n'n'}`` (design.md section 6 gives the same reading;
+checked here).  ``d_b = d/dk_b``.  The same j_H with Omega~ = Omega +
+curl(e E G) gives the paper's INH, and with f -> f - (e tau/hbar) E.grad f::
+
+    sigma_BCD^{c a b} = (e^3 tau/hbar^2) eps^{c a} sum_nk Omega_n d_b f_n
+    sigma_INH^{c a b} = (e^3/hbar) sum_nk [G^{b a}_n d_c f_n - G^{b c}_n d_a f_n]
+
+``sigma_BCD`` equals (e^3 tau / hbar^2) z x E (D . E) with the Sodemann-Fu
+dipole D_b = sum f d_b Omega.  Every response is antisymmetric in (c, a).
+
+Interaction: a number V0 (contact, eV nm^2), for which the k, k' sums
+factorise into products of single sums, or a callable V(q) (eV nm^2) of
+|q| (1/nm), evaluated on all node pairs.  Several flavours (valleys) are
+coupled either only within a flavour (``valley_exchange="intra"``) or all
+with all (``"inter"``, the same V(k - k') with k measured from each
+flavour's own origin).  For H_T with a contact interaction the "inter"
+choice makes sigma_T vanish (each valley's factor is odd in xi); "intra"
+reproduces the paper's Fig. 3 (design.md section 6).
+
+Units: k 1/nm, energies eV, tau ps, V eV nm^2.  Conductivities are in
+A nm / V^2 (2D sheet: j in A/nm for E in V/nm; multiply by 1e-9 for SI
+A m / V^2).
+"""
+import dataclasses
+
+import numpy as np
+
+from .constants import E2_OVER_HBAR, HBAR
+from .geometry import band_geometry
+from .kintegrate import thermal_average_pair
+
+__all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
+           "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
+           "enh_pt_conductivity", "exchange_field", "screened_interaction",
+           "CONDUCTIVITY_UNITS"]
+
+CONDUCTIVITY_UNITS = "A nm / V^2"
+EPS2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
+
+
+@dataclasses.dataclass
+class Flavour:
+    """One decoupled block of the band structure (e.g. a valley).
+
+    Attributes
+    ----------
+    hamiltonian : kwant_noneq.bloch.BlochHamiltonian
+        2D Bloch Hamiltonian (k in 1/nm, eV).
+    spin : array (nspin, n, n)
+        Spin operators (Pauli matrices on the spin index; eta = 1, 2, 3).
+    integrator : ContinuumPolar or LatticePockets
+        k-space quadrature (kwant_noneq.kintegrate).
+    degeneracy_tol : float
+        Energies closer than this (eV) form one degenerate subspace.
+    """
+
+    hamiltonian: object
+    spin: np.ndarray
+    integrator: object
+    degeneracy_tol: float = 1e-9
+
+
+@dataclasses.dataclass
+class NonlinearHallResult:
+    """A second-order conductivity tensor.
+
+    Attributes
+    ----------
+    sigma : ndarray (2, 2, 2)
+        ``sigma[c, a, b]``, ``j^c = sigma^{cab} E^a E^b`` (A nm / V^2).
+    convergence : float
+        ``max|sigma(N) - sigma(2N)| / max|sigma(2N)|`` between the
+        quadrature and its refinement (and thermal nodes at T > 0).
+    mu, kT : float
+        Chemical potential and temperature (eV).
+    response : str
+    units : str
+    """
+
+    sigma: np.ndarray
+    convergence: float
+    mu: float
+    kT: float
+    response: str
+    units: str = CONDUCTIVITY_UNITS
+
+    @property
+    def hall(self):
+        """``sigma^{xyy}``, ``sigma^{xyx}`` as a pair (A nm / V^2)."""
+        return self.sigma[0, 1, 1], self.sigma[0, 1, 0]
+
+
+@dataclasses.dataclass
+class ExchangeField:
+    """Nonequilibrium exchange field of Eq. (3): ``U^eta = sum_b u^{eta b} E^b``.
+
+    Attributes
+    ----------
+    k : (M, 2) 1/nm
+    tau_part : (M, nspin, 2)
+        Fermi-surface (Drude, proportional to tau) coefficient (eV per V/nm).
+    intrinsic_part : (M, nspin, 2)
+        Interband (Fermi-sea SBP) coefficient (eV per V/nm).
+    """
+
+    k: np.ndarray
+    tau_part: np.ndarray
+    intrinsic_part: np.ndarray
+
+    @property
+    def total(self):
+        return self.tau_part + self.intrinsic_part
+
+
+def screened_interaction(V0, q_s):
+    """``V(q) = V0 q_s / (q + q_s)`` (eV nm^2): Thomas-Fermi screened Coulomb
+    normalised so that V(0) = V0 (the paper's contact estimate
+    V0 = e^2/(4 pi eps0 q_s) is its q -> 0 limit up to the 2 pi of the 2D
+    Fourier transform, which is absorbed in V0)."""
+    return lambda q: V0 * q_s / (np.asarray(q) + q_s)
+
+
+# --------------------------------------------------------------------------
+# Node data
+
+def _nodes(flavour, quad):
+    """Geometry of the quadrature's bands at its nodes.
+
+    Nodes of different bands often share k (filled Kramers pairs): each
+    distinct k is diagonalised once.
+    """
+    uk, inv = np.unique(quad.k, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    g = band_geometry(flavour.hamiltonian, uk, flavour.spin,
+                      flavour.degeneracy_tol)
+
+    def pick(q):
+        q = q[inv]
+        idx = quad.band.reshape((-1,) + (1,) * (q.ndim - 1))
+        return np.take_along_axis(q, idx, axis=-1)[..., 0]
+
+    return dict(curvature=pick(g.berry_curvature), bcp=pick(g.bcp),
+                sbp=pick(g.sbp), spin=pick(g.spin), velocity=pick(g.velocity))
+
+
+def _surface(flavour, mu, refine):
+    integ = flavour.integrator if refine == 1 else flavour.integrator.refined(refine)
+    q = integ.fermi_surface(flavour.hamiltonian, mu)
+    return q, _nodes(flavour, q)
+
+
+def _sea(flavour, mu, refine):
+    integ = flavour.integrator if refine == 1 else flavour.integrator.refined(refine)
+    q = integ.fermi_sea(flavour.hamiltonian, mu)
+    return q, _nodes(flavour, q)
+
+
+def _df(q, g):
+    """Weights of ``sum_k d_b f`` at FS nodes: d_b f = -delta(mu - e) d_b e."""
+    return -q.weight[:, None] * g["velocity"]                  # (M, 2)
+
+
+def _sbp_curl_factor(q, g):
+    """a^{c a, eta}_i = w_i [d_c f S^{eta a} - d_a f S^{eta c}] (1/eV per node)."""
+    df = _df(q, g)
+    t = np.einsum("mc,mea->mcae", df, g["sbp"])
+    return t - np.swapaxes(t, 1, 2)                              # (M, c, a, eta)
+
+
+def _as_list(flavours):
+    return [flavours] if isinstance(flavours, Flavour) else list(flavours)
+
+
+def _converged(compute, mu, kT, response, thermal_step=1.0):
+    """``compute(mu, refine)`` with an error estimate.
+
+    T = 0: the quadrature and its refinement (``refine=2``), the refined
+    value is returned.  T > 0: the thermal average with ``thermal_step`` and
+    ``thermal_step/2`` (nested nodes) at the base resolution, plus the
+    k-quadrature change at mu; the finer thermal value is returned.
+    """
+    if kT <= 0:
+        coarse, fine = compute(mu, 1), compute(mu, 2)
+    else:
+        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu, kT,
+                                            thermal_step)
+    scale = np.abs(fine).max()
+    conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
+    if kT > 0:
+        k0, k1 = compute(mu, 1), compute(mu, 2)
+        s0 = np.abs(k1).max()
+        conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
+    return NonlinearHallResult(fine, conv, mu, kT, response)
+
+
+# --------------------------------------------------------------------------
+# Non-interacting responses
+
+def bcd_conductivity(flavours, mu, tau, kT=0.0):
+    """Berry-curvature-dipole nonlinear Hall conductivity (A nm / V^2).
+
+    ``sigma^{cab} = (e^3 tau/hbar^2) eps^{ca} sum_nk Omega_n d_b f_n``
+    (Sodemann & Fu, PRL 115, 216806; the paper's sigma_BCD, with the sign
+    fixed by the paper's j_H so that it can be compared with Eq. (10)).
+
+    Parameters
+    ----------
+    flavours : Flavour or list of Flavour
+    mu : float (eV);  tau : float (ps);  kT : float (eV)
+    """
+    flavours = _as_list(flavours)
+
+    def compute(m, refine):
+        dip = np.zeros(2)
+        for fl in flavours:
+            q, g = _surface(fl, m, refine)
+            dip += np.einsum("mb,m->b", _df(q, g), g["curvature"][:, 0, 1])
+        return E2_OVER_HBAR * (tau / HBAR) * np.einsum("ca,b->cab", EPS2D, dip)
+
+    return _converged(compute, mu, kT, "BCD")
+
+
+def inh_conductivity(flavours, mu, kT=0.0):
+    """Intrinsic (BCP) nonlinear Hall conductivity (A nm / V^2).
+
+    ``sigma^{cab} = (e^3/hbar) sum_nk [G^{ba}_n d_c f_n - G^{bc}_n d_a f_n]``
+    (Gao, Yang, Niu PRL 112, 166601; as written in the paper).
+    """
+    flavours = _as_list(flavours)
+
+    def compute(m, refine):
+        out = np.zeros((2, 2, 2))
+        for fl in flavours:
+            q, g = _surface(fl, m, refine)
+            t = np.einsum("mc,mba->cab", _df(q, g), g["bcp"])
+            out += t - np.swapaxes(t, 0, 1)
+        return E2_OVER_HBAR * out
+
+    return _converged(compute, mu, kT, "INH")
+
+
+# --------------------------------------------------------------------------
+# Exchange responses
+
+def _pair_sum(a_list, c_list, V, k_a, k_c, valley_exchange):
+    """sum_eta sum_{flavours} a^{c a eta}_i V_ij c^{eta b}_j."""
+    if valley_exchange not in ("intra", "inter"):
+        raise ValueError("valley_exchange must be 'intra' or 'inter', got "
+                         f"{valley_exchange!r}")
+    out = np.zeros((2, 2, 2))
+    pairs = ([(i, i) for i in range(len(a_list))] if valley_exchange == "intra"
+             else [(i, j) for i in range(len(a_list)) for j in range(len(a_list))])
+    for i, j in pairs:
+        if callable(V):
+            q = np.linalg.norm(k_a[i][:, None, :] - k_c[j][None, :, :], axis=-1)
+            out += np.einsum("mcae,mn,neb->cab", a_list[i], V(q), c_list[j])
+        else:
+            out += float(V) * np.einsum("cae,eb->cab", a_list[i].sum(0),
+                                        c_list[j].sum(0))
+    return out
+
+
+def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
+                       kT=0.0, thermal_step=1.0):
+    """T-even exchange nonlinear Hall conductivity, Eq. (10) (A nm / V^2).
+
+    ``sigma^{cab} = (e^3 tau/hbar^2) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
+    V_{k'-k} s^eta_{n'n'}(k') d_b f_{n'}(k')``: a Fermi-surface x
+    Fermi-surface double sum (derivation in the module docstring).
+
+    Parameters
+    ----------
+    flavours : Flavour or list of Flavour
+    mu : float (eV);  tau : float (ps);  kT : float (eV)
+    interaction : float or callable
+        Contact V0 (eV nm^2) or V(|q|) (eV nm^2, q in 1/nm).
+    valley_exchange : {"intra", "inter"}
+    thermal_step : float
+        Trapezoid step (in kT) of the thermal average (halved for the
+        convergence estimate).
+    """
+    flavours = _as_list(flavours)
+    if kT > 0 and callable(interaction):
+        raise NotImplementedError("finite temperature is implemented for the "
+                                  "contact interaction (factorised sums) only")
+
+    def compute(m, refine):
+        a_list, c_list, ks = [], [], []
+        for fl in flavours:
+            q, g = _surface(fl, m, refine)
+            a_list.append(_sbp_curl_factor(q, g))
+            c_list.append(np.einsum("me,mb->meb", g["spin"], _df(q, g)))
+            ks.append(q.k)
+        return (E2_OVER_HBAR * (tau / HBAR)
+                * _pair_sum(a_list, c_list, interaction, ks, ks, valley_exchange))
+
+    if kT > 0:
+        return _thermal_factorised(flavours, mu, kT, "ENH_T", tau, interaction,
+                                   valley_exchange, thermal_step)
+    return _converged(compute, mu, kT, "ENH_T")
+
+
+def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
+                        kT=0.0, thermal_step=1.0):
+    """PT-even exchange nonlinear Hall conductivity, Eq. (9) (A nm / V^2).
+
+    ``sigma^{cab} = (e^3/hbar) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
+    V_{k'-k} S^{eta b}_{n'}(k') f_{n'}(k')``: Fermi surface x Fermi sea
+    (all occupied bands; symmetric cut-off in the continuum).
+    """
+    flavours = _as_list(flavours)
+    if kT > 0 and callable(interaction):
+        raise NotImplementedError("finite temperature is implemented for the "
+                                  "contact interaction (factorised sums) only")
+
+    def compute(m, refine):
+        a_list, b_list, ka, kb = [], [], [], []
+        for fl in flavours:
+            q, g = _surface(fl, m, refine)
+            a_list.append(_sbp_curl_factor(q, g))
+            ka.append(q.k)
+            s, gs = _sea(fl, m, refine)
+            b_list.append(s.weight[:, None, None] * gs["sbp"])
+            kb.append(s.k)
+        return E2_OVER_HBAR * _pair_sum(a_list, b_list, interaction, ka, kb,
+                                        valley_exchange)
+
+    if kT > 0:
+        return _thermal_factorised(flavours, mu, kT, "ENH_PT", None,
+                                   interaction, valley_exchange, thermal_step)
+    return _converged(compute, mu, kT, "ENH_PT")
+
+
+def _factors(flavours, m, refine, response):
+    """Per flavour: (sum_i a_i, sum_j c_j or b_j) at T = 0."""
+    out = []
+    for fl in flavours:
+        q, g = _surface(fl, m, refine)
+        a = _sbp_curl_factor(q, g).sum(0)
+        if response == "ENH_T":
+            c = np.einsum("me,mb->eb", g["spin"], _df(q, g))
+        else:
+            s, gs = _sea(fl, m, refine)
+            c = np.einsum("m,meb->eb", s.weight, gs["sbp"])
+        out.append(np.concatenate([a.ravel(), c.ravel()]))
+    return np.array(out)
+
+
+def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
+                        step=1.0):
+    """Contact interaction at T > 0: both factors are linear in f, so each
+    is thermally averaged on its own before the product is taken."""
+    def product(fac):
+        nspin = fac.shape[1] // 6          # 4 nspin entries of a, 2 nspin of c
+        a = fac[:, :4 * nspin].reshape(-1, 2, 2, nspin)
+        c = fac[:, 4 * nspin:].reshape(-1, nspin, 2)
+        if valley_exchange == "intra":
+            s = np.einsum("fcae,feb->cab", a, c)
+        elif valley_exchange == "inter":
+            s = np.einsum("cae,eb->cab", a.sum(0), c.sum(0))
+        else:
+            raise ValueError(f"valley_exchange {valley_exchange!r}")
+        pref = E2_OVER_HBAR * (tau / HBAR if response == "ENH_T" else 1.0)
+        return pref * float(V0) * s
+
+    coarse, fine = thermal_average_pair(
+        lambda m: _factors(flavours, m, 1, response), mu, kT, step)
+    coarse, fine = product(coarse), product(fine)
+    scale = np.abs(fine).max()
+    conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
+    k0 = product(_factors(flavours, mu, 1, response))
+    k1 = product(_factors(flavours, mu, 2, response))
+    s0 = np.abs(k1).max()
+    conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
+    return NonlinearHallResult(fine, conv, mu, kT, response)
+
+
+def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
+                   valley_exchange="intra"):
+    """Nonequilibrium exchange field ``U_k^eta(E)`` of Eq. (3) at T = 0.
+
+    ``U^eta_k = e E^b sum_k'n V_{k'-k} [(tau/hbar) s^eta_nn d_b f_n +
+    f_n S^{eta b}_n](k')`` (Eq. 3 with Eq. 2 inserted, module docstring).
+
+    Parameters
+    ----------
+    k : (M, 2) array, optional
+        Where to evaluate (1/nm); default: the Fermi-surface nodes of
+        ``flavours[flavour_index]``.
+    flavour_index : int
+        The flavour whose electrons feel U (relevant for "intra").
+
+    Returns
+    -------
+    ExchangeField
+        ``U^eta = sum_b (tau_part + intrinsic_part)[..., eta, b] E^b`` in eV
+        for E in V/nm.
+    """
+    flavours = _as_list(flavours)
+    if k is None:
+        k = flavours[flavour_index].integrator.fermi_surface(
+            flavours[flavour_index].hamiltonian, mu).k
+    k = np.atleast_2d(k)
+    sources = ([flavours[flavour_index]] if valley_exchange == "intra"
+               else flavours)
+    tau_part = 0.0
+    intr = 0.0
+    for fl in sources:
+        q, g = _surface(fl, mu, 1)
+        c = np.einsum("me,mb->meb", g["spin"], _df(q, g)) * (tau / HBAR)
+        s, gs = _sea(fl, mu, 1)
+        b = s.weight[:, None, None] * gs["sbp"]
+        if callable(interaction):
+            Vc = interaction(np.linalg.norm(k[:, None] - q.k[None], axis=-1))
+            Vb = interaction(np.linalg.norm(k[:, None] - s.k[None], axis=-1))
+            tau_part = tau_part + np.einsum("mn,neb->meb", Vc, c)
+            intr = intr + np.einsum("mn,neb->meb", Vb, b)
+        else:
+            tau_part = tau_part + interaction * np.broadcast_to(
+                c.sum(0), (len(k),) + c.shape[1:])
+            intr = intr + interaction * np.broadcast_to(
+                b.sum(0), (len(k),) + b.shape[1:])
+    return ExchangeField(k, np.array(tau_part), np.array(intr))

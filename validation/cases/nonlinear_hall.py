@@ -1,0 +1,409 @@
+"""Nonlinear Hall: BCD, INH and exchange nonlinear Hall (seed paper 001).
+
+Numerics (kwant_noneq.nonlinear_hall on the continuum models and on the
+Kwant lattice builders of systems.dirac2d) against the closed forms at first
+order in the tilt (kwant_noneq.analytic_nonlinear_hall), symmetry zeros,
+large-mu exponents, lattice vs continuum, and the figures of Fig. 2 and
+Fig. 3.  Conductivities in A nm / V^2 (multiply by 1e-9 for A m / V^2).
+"""
+import numpy as np
+
+from kwant_noneq import analytic_nonlinear_hall as an
+from kwant_noneq.constants import E2_OVER_HBAR, HBAR
+from kwant_noneq.geometry import band_geometry
+from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
+                                        enh_t_conductivity, exchange_field,
+                                        inh_conductivity, screened_interaction)
+from systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
+                             paper_parameters, spin_operators_pt)
+from validation.records import compare
+
+CASE = "nonlinear_hall"
+PAPER = paper_parameters()
+HV, DELTA, TAU, V0 = PAPER["hbar_vx"], PAPER["delta"], PAPER["tau"], PAPER["V0"]
+QUAD = dict(n_angles=32, n_radial=12)
+
+
+def _params(w):
+    return dict(PAPER, alpha=w * HV)
+
+
+def _first_order_tol(w, mu):
+    """sigma is odd in alpha: first-order error ~ (alpha k_F/(mu - e_edge))^2
+    <~ (w mu / P_F)^2; factor 10 for the O(1) coefficient; + quadrature."""
+    return 10 * (w * mu) ** 2 / (mu ** 2 - DELTA ** 2) + 1e-7
+
+
+def _responses(w, mu, lattice=False):
+    p = _params(w)
+    tv = h_t_flavours(p, lattice=lattice, **QUAD)
+    pt = h_pt_flavour(p, lattice=lattice, **QUAD)
+    return dict(BCD=bcd_conductivity(tv, mu, TAU),
+                ENH_T=enh_t_conductivity(tv, mu, TAU, V0),
+                INH=inh_conductivity(pt, mu),
+                ENH_PT=enh_pt_conductivity(pt, mu, V0))
+
+
+def _closed(name, w, mu):
+    a = w * HV
+    return dict(BCD=lambda: an.bcd_t(mu, DELTA, HV, a, TAU),
+                ENH_T=lambda: an.enh_t(mu, DELTA, HV, a, TAU, V0),
+                INH=lambda: an.inh_pt(mu, DELTA, HV, a),
+                ENH_PT=lambda: an.enh_pt(mu, DELTA, HV, a, V0))[name]()
+
+
+COMPONENT = dict(BCD=(0, 1, 1), ENH_T=(0, 1, 1), INH=(0, 1, 0), ENH_PT=(0, 1, 0))
+
+
+def closed_form_records():
+    recs = []
+    w = 1e-3
+    for mu in (0.08, 0.15, 0.25):
+        res = _responses(w, mu)
+        for name, r in res.items():
+            c = COMPONENT[name]
+            ref = _closed(name, w, mu)[c]
+            recs.append(compare(
+                CASE, f"{name}_closed_form_mu={mu * 1e3:.0f}meV", r.sigma[c], ref,
+                _first_order_tol(w, mu) + 10 * r.convergence,
+                dict(mu=mu, alpha_over_hv=w, component="".join("xy"[i] for i in c),
+                     units="A nm/V^2", convergence=r.convergence),
+                "first order in tilt at alpha = 1e-3 hbar v; tol 10 (w mu/P_F)^2"))
+            # Antisymmetry in (c, a) and the full tensor.
+            anti = np.abs(r.sigma + np.swapaxes(r.sigma, 0, 1)).max()
+            recs.append(compare(
+                CASE, f"{name}_antisymmetry_mu={mu * 1e3:.0f}meV",
+                anti / np.abs(r.sigma).max(), 0.0, 1e-12, dict(mu=mu),
+                "max|sigma^{cab} + sigma^{acb}| / max|sigma|", absolute=True))
+            full = _closed(name, w, mu)
+            recs.append(compare(
+                CASE, f"{name}_full_tensor_mu={mu * 1e3:.0f}meV",
+                np.abs(r.sigma - full).max() / np.abs(full).max(), 0.0,
+                _first_order_tol(w, mu) + 10 * r.convergence, dict(mu=mu),
+                "all 8 components vs closed form (forbidden ones are 0)",
+                absolute=True))
+    return recs
+
+
+def tilt_order_records():
+    """At the paper's tilt (w = alpha/hbar v = 0.1) the first-order forms are
+    off by O(w^2) (sigma is odd in w).  Check the size, and for BCD, ENH_T and
+    INH that the deviation shrinks by 4 when w halves.  For ENH_PT at 150 meV
+    the w^2 coefficient nearly cancels (deviation 5e-5 at w = 0.1), so w^4
+    competes and the ratio is not a clean test: it is not recorded."""
+    recs = []
+    mu = 0.15
+    for name in ("BCD", "ENH_T", "INH", "ENH_PT"):
+        c = COMPONENT[name]
+        dev = []
+        for w in (0.1, 0.05):
+            r = _responses(w, mu)[name]
+            ref = _closed(name, w, mu)[c]
+            dev.append(r.sigma[c] / ref - 1)
+            if w == 0.1:
+                recs.append(compare(
+                    CASE, f"{name}_paper_tilt_vs_first_order_mu=150meV",
+                    r.sigma[c], ref, _first_order_tol(w, mu), dict(mu=mu, w=w),
+                    "alpha = 0.1 hbar v; tol 10 (w mu/P_F)^2"))
+        if name != "ENH_PT":
+            recs.append(compare(
+                CASE, f"{name}_tilt_expansion_ratio_mu=150meV", dev[0] / dev[1],
+                4.0, 0.1, dict(mu=mu, deviation_at_paper_tilt=dev[0]),
+                "dev(w=0.1)/dev(w=0.05) = 4 (odd in w); w^4 terms < 10 %"))
+    return recs
+
+
+def symmetry_records():
+    recs = []
+    mu, w = 0.12, 0.1
+    p = _params(w)
+    tv, pt = h_t_flavours(p, **QUAD), h_pt_flavour(p, **QUAD)
+    bcd = bcd_conductivity(tv, mu, TAU)
+    inh = inh_conductivity(pt, mu)
+    scale_t, scale_pt = np.abs(bcd.sigma).max(), np.abs(inh.sigma).max()
+    checks = [
+        ("BCD_PT_model_zero", bcd_conductivity(pt, mu, TAU).sigma, scale_t,
+         "PT: Kramers pairs carry no net Berry curvature"),
+        ("ENH_T_PT_model_zero", enh_t_conductivity(pt, mu, TAU, V0).sigma,
+         scale_t, "PT: no spin at any k, Eq. (10) vanishes"),
+        ("INH_T_model_zero", inh_conductivity(tv, mu).sigma, scale_pt,
+         "T: valleys cancel the BCP response"),
+        ("ENH_PT_T_model_zero", enh_pt_conductivity(
+            tv, mu, V0, valley_exchange="inter").sigma, scale_pt,
+         "T: Eq. (9) is T-odd (valleys coupled)"),
+        ("ENH_T_intervalley_zero", enh_t_conductivity(
+            tv, mu, TAU, V0, valley_exchange="inter").sigma, scale_t,
+         "contact exchange coupling both valleys: factors odd in xi"),
+        ("BCD_forbidden_sigma_cax", bcd.sigma[..., 0], scale_t,
+         "tilt along y: only sigma^{c a y}"),
+        ("ENH_T_forbidden_sigma_cax",
+         enh_t_conductivity(tv, mu, TAU, V0).sigma[..., 0], scale_t,
+         "tilt along y: only sigma^{c a y}"),
+        ("INH_forbidden_sigma_cay", inh.sigma[..., 1], scale_pt,
+         "only sigma^{c a x} at first order (and exactly, by mirror x)"),
+        ("ENH_PT_forbidden_sigma_cay",
+         enh_pt_conductivity(pt, mu, V0).sigma[..., 1], scale_pt,
+         "only sigma^{c a x}"),
+    ]
+    for name, val, scale, note in checks:
+        recs.append(compare(CASE, name, np.abs(val).max() / scale, 0.0, 1e-10,
+                            dict(mu=mu, alpha_over_hv=w),
+                            note + " (relative to the allowed response)",
+                            absolute=True))
+    return recs
+
+
+def exponent_records():
+    """d ln sigma / d ln mu at mu = 3 eV (k_F ~ 11/nm): ENH_PT ~ 1/mu,
+    INH ~ 1/mu^2 (the paper's claim), ENH_T ~ 1/mu, BCD ~ 1/mu^2.
+    Finite-mu corrections ~ Delta^2/mu^2 ~ 3e-4."""
+    recs = []
+    w = 0.1
+    p = _params(w)
+    for name, expo in (("ENH_PT", -1), ("INH", -2), ("ENH_T", -1), ("BCD", -2)):
+        vals = []
+        mus = (2.5, 3.5)
+        for mu in mus:
+            kmax = 1.5 * mu / HV
+            tv = h_t_flavours(p, k_max=kmax, **QUAD)
+            pt = h_pt_flavour(p, k_max=kmax, **QUAD)
+            r = dict(BCD=lambda: bcd_conductivity(tv, mu, TAU),
+                     ENH_T=lambda: enh_t_conductivity(tv, mu, TAU, V0),
+                     INH=lambda: inh_conductivity(pt, mu),
+                     ENH_PT=lambda: enh_pt_conductivity(pt, mu, V0))[name]()
+            vals.append(r.sigma[COMPONENT[name]])
+        slope = np.log(vals[1] / vals[0]) / np.log(mus[1] / mus[0])
+        recs.append(compare(CASE, f"{name}_large_mu_exponent", slope, expo,
+                            0.01, dict(mu_range_eV=mus),
+                            "log-slope between 2.5 and 3.5 eV; Delta^2/mu^2 "
+                            "and tilt corrections < 1e-3", absolute=True))
+    return recs
+
+
+def lattice_records():
+    """Kwant lattice builders (a = 0.1 nm, squared Wilson mass 0.2 eV) vs
+    the continuum.  Fermi-surface responses agree up to (k_F a)^2 lattice
+    corrections.  ENH_PT also needs the Fermi-sea SBP sum B = sum f S of the
+    filled bands, which depends on the whole band (its monopolar part is
+    -Delta/(2 pi hv mu) in the continuum with a symmetric cut-off, i.e. it
+    contains a full Dirac sea -1/(2 pi hv); on a lattice the doublers change
+    that constant).  The lattice-continuum difference of B must therefore be
+    a mu-independent constant, and with it the lattice ENH_PT is recovered."""
+    recs = []
+    w = 0.1
+    p = _params(w)
+    for mu in (0.1, 0.15):
+        kf = np.sqrt(mu ** 2 - DELTA ** 2) / HV
+        tol = 3 * (kf * 0.1) ** 2
+        lat = _responses(w, mu, lattice=True)
+        con = _responses(w, mu, lattice=False)
+        for name in ("BCD", "ENH_T", "INH"):
+            c = COMPONENT[name]
+            recs.append(compare(
+                CASE, f"{name}_lattice_vs_continuum_mu={mu * 1e3:.0f}meV",
+                lat[name].sigma[c], con[name].sigma[c],
+                tol + 10 * lat[name].convergence,
+                dict(mu=mu, a_nm=0.1, convergence=lat[name].convergence),
+                "tol 3 (k_F a)^2: sin(ka)/a and velocity corrections"))
+    # Sea offset: B_lattice - B_continuum at mu in the gap and at 150 meV.
+    ptl = h_pt_flavour(p, lattice=True, **QUAD)
+    ptc = h_pt_flavour(p, lattice=False, **QUAD)
+    offs = []
+    for mu in (0.0, 0.15):
+        ul = exchange_field(ptl, mu, TAU, 1.0, k=np.zeros((1, 2))).intrinsic_part[0]
+        uc = exchange_field(ptc, mu, TAU, 1.0, k=np.zeros((1, 2))).intrinsic_part[0]
+        offs.append(ul - uc)
+    kf = np.sqrt(0.15 ** 2 - DELTA ** 2) / HV
+    recs.append(compare(
+        CASE, "ENH_PT_lattice_sea_offset_mu_independent", offs[1][1, 0],
+        offs[0][1, 0], 3 * (kf * 0.1) ** 2,
+        dict(offset_gap_per_eVnm=offs[0][1, 0],
+             dirac_sea_1_over_2pi_hv=1 / (2 * np.pi * HV)),
+        "B^{2x}_lattice - B^{2x}_continuum at mu = 150 meV vs in the gap"))
+    # Lattice ENH_PT = continuum + (e^3/hbar) V0 A^{xy,eta} dB^{eta x}.
+    mu = 0.15
+    from kwant_noneq.nonlinear_hall import _factors
+    fac = _factors([ptl], mu, 2, "ENH_PT")[0]
+    A = fac[:12].reshape(2, 2, 3)
+    corr = E2_OVER_HBAR * V0 * np.einsum("cae,eb->cab", A, offs[0])
+    lat = enh_pt_conductivity(ptl, mu, V0)
+    con = enh_pt_conductivity(ptc, mu, V0)
+    recs.append(compare(
+        CASE, "ENH_PT_lattice_vs_continuum_plus_sea_offset_mu=150meV",
+        lat.sigma[0, 1, 0], con.sigma[0, 1, 0] + corr[0, 1, 0],
+        3 * (kf * 0.1) ** 2 + 10 * lat.convergence,
+        dict(mu=mu, lattice=lat.sigma[0, 1, 0], continuum=con.sigma[0, 1, 0]),
+        "Fermi-surface factor A from the lattice, sea offset from the gap"))
+    return recs
+
+
+def misc_records():
+    recs = []
+    mu, w = 0.12, 1e-3
+    p = _params(w)
+    tv = h_t_flavours(p, **QUAD)
+    pt = h_pt_flavour(p, **QUAD)
+    # Screened V(q) with q_s >> k_F reproduces the contact result.
+    big = 1e4
+    r = enh_t_conductivity(tv, mu, TAU, screened_interaction(V0, big)).sigma[0, 1, 1]
+    c = enh_t_conductivity(tv, mu, TAU, V0).sigma[0, 1, 1]
+    kf = np.sqrt(mu ** 2 - DELTA ** 2) / HV
+    recs.append(compare(CASE, "ENH_T_screened_contact_limit", r, c, 4 * kf / big,
+                        dict(q_s=big), "V0 q_s/(q + q_s) -> V0: error <~ 2 k_F/q_s"))
+    # Finite temperature vs thermally averaged closed-form factors.
+    from kwant_noneq.kintegrate import thermal_average
+    kT = 3e-3
+    a = w * HV
+    AT = [thermal_average(lambda m: np.concatenate(
+        an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, kT, 0.5) for xi in (1, -1)]
+    ref = sum(x[:3] @ x[3:] for x in AT) * V0 * E2_OVER_HBAR * TAU / HBAR
+    num = enh_t_conductivity(tv, mu, TAU, V0, kT=kT)
+    recs.append(compare(CASE, "ENH_T_finite_T_kT=3meV_mu=120meV",
+                        num.sigma[0, 1, 1], ref, 1e-4 + num.convergence,
+                        dict(kT=kT, convergence=num.convergence),
+                        "product of thermally averaged factors (first order in tilt)"))
+    APT = thermal_average(lambda m: np.concatenate(
+        an.exchange_factors_pt(m, DELTA, HV, a)), mu, kT, 0.5)
+    num = enh_pt_conductivity(pt, mu, V0, kT=kT)
+    recs.append(compare(CASE, "ENH_PT_finite_T_kT=3meV_mu=120meV",
+                        num.sigma[0, 1, 0], APT[:3] @ APT[3:] * V0 * E2_OVER_HBAR,
+                        1e-4 + num.convergence, dict(kT=kT),
+                        "product of thermally averaged factors (first order in tilt)"))
+    return recs
+
+
+def sbp_records_and_figure(figdir):
+    """Fig. 2: SBP maps of H_PT (conduction band)."""
+    import matplotlib.pyplot as plt
+    recs = []
+    p = _params(0.1)
+    H = h_pt_continuum(**{k: p[k] for k in ("delta", "hbar_vx", "hbar_vy", "alpha")})
+    n = 121
+    ks = np.linspace(-0.6, 0.6, n)
+    k = np.stack(np.meshgrid(ks, ks, indexing="xy"), -1)
+    g = band_geometry(H, k, spin_operators_pt())
+    S = g.sbp[..., 2]                          # (n, n, eta, a), conduction band
+    E = np.sqrt(HV ** 2 * (k ** 2).sum(-1) + DELTA ** 2)
+    closed = {(1, 0): HV * DELTA / (2 * E ** 3), (0, 1): -HV * DELTA / (2 * E ** 3),
+              (2, 0): -HV ** 2 * k[..., 1] / (2 * E ** 3),
+              (2, 1): HV ** 2 * k[..., 0] / (2 * E ** 3)}
+    names = {(1, 0): "S2x", (0, 1): "S1y", (2, 0): "S3x", (2, 1): "S3y"}
+    scale = np.abs(S).max()
+    for key, ref in closed.items():
+        recs.append(compare(CASE, f"SBP_{names[key]}_closed_form",
+                            np.abs(S[..., key[0], key[1]] - ref).max() / scale,
+                            0.0, 1e-12, {}, "hv (0, D, -hv k_y)/(2E^3), "
+                            "hv (-D, 0, hv k_x)/(2E^3) per band", absolute=True))
+    flipped = S[::-1, ::-1]                    # k -> -k
+    for key, parity, kind in (((1, 0), 1, "monopolar"), ((0, 1), 1, "monopolar"),
+                              ((2, 0), -1, "dipolar"), ((2, 1), -1, "dipolar")):
+        recs.append(compare(
+            CASE, f"SBP_{names[key]}_{kind}",
+            np.abs(S[..., key[0], key[1]] - parity * flipped[..., key[0], key[1]]).max()
+            / scale, 0.0, 1e-12, {}, f"S(k) = {parity:+d} S(-k)", absolute=True))
+    for key, nm in (((0, 0), "S1x"), ((1, 1), "S2y")):
+        recs.append(compare(CASE, f"SBP_{nm}_zero", np.abs(S[..., key[0], key[1]]).max()
+                            / scale, 0.0, 1e-12, {}, "vanishes for H_PT (Fig. 2)",
+                            absolute=True))
+    fig, axes = plt.subplots(2, 2, figsize=(8, 7))
+    ext = [ks[0], ks[-1], ks[0], ks[-1]]
+    for ax, key, lab in zip(axes.ravel(), [(1, 0), (2, 0), (0, 1), (2, 1)],
+                            ["(a) $S^{2x}$", "(b) $S^{3x}$", "(c) $S^{1y}$",
+                             "(d) $S^{3y}$"]):
+        data = S[..., key[0], key[1]]
+        vm = np.abs(data).max()
+        im = ax.imshow(data, origin="lower", extent=ext, cmap="RdBu_r",
+                       vmin=-vm, vmax=vm)
+        ax.set_title(lab + " (nm/eV)")
+        ax.set_xlabel("$k_x$ (1/nm)")
+        ax.set_ylabel("$k_y$ (1/nm)")
+        fig.colorbar(im, ax=ax)
+    fig.suptitle("Fig. 2: SBP of $H_{PT}$, conduction band (Eq. 5)")
+    fig.tight_layout()
+    fig.savefig(figdir / "nonlinear_hall_fig2_sbp.png", dpi=110)
+    plt.close(fig)
+    return recs
+
+
+def figure3(figdir):
+    """Fig. 3 (a-d) at the paper's parameters: numerics (points) over the
+    first-order closed forms (lines)."""
+    import matplotlib.pyplot as plt
+    w = 0.1
+    a = w * HV
+    p = _params(w)
+    tv, pt = h_t_flavours(p, **QUAD), h_pt_flavour(p, **QUAD)
+    mus_line = np.linspace(0.0505, 0.3, 300)
+    mus = np.linspace(0.055, 0.3, 18)
+    num = {n: [] for n in ("BCD", "ENH_T", "INH", "ENH_PT")}
+    for mu in mus:
+        num["BCD"].append(bcd_conductivity(tv, mu, TAU).sigma[0, 1, 1])
+        num["ENH_T"].append(enh_t_conductivity(tv, mu, TAU, V0).sigma[0, 1, 1])
+        num["INH"].append(inh_conductivity(pt, mu).sigma[0, 1, 0])
+        num["ENH_PT"].append(enh_pt_conductivity(pt, mu, V0).sigma[0, 1, 0])
+    fig, ax = plt.subplots(2, 2, figsize=(10, 8))
+    mev = 1e3
+    ax[0, 0].plot(mus_line * mev, an.enh_t(mus_line, DELTA, HV, a, TAU, V0)[:, 0, 1, 1],
+                  "r-", label=r"$\sigma_{ENH}^{(T)}$ first order")
+    ax[0, 0].plot(mus_line * mev, an.bcd_t(mus_line, DELTA, HV, a, TAU)[:, 0, 1, 1],
+                  "b-", label=r"$\sigma_{BCD}$ first order")
+    ax[0, 0].plot(mus * mev, num["ENH_T"], "ro", ms=4, label="numerics")
+    ax[0, 0].plot(mus * mev, num["BCD"], "bo", ms=4)
+    ax[0, 0].set_title(r"(a) $H_T$: $\sigma^{xyy}$ (A nm/V$^2$), $\tau$ = 0.5 ps")
+    ratio_mu = np.linspace(0.06, 0.4, 200)
+    for f in (0.25, 0.5, 1, 2):
+        r = (an.enh_t(ratio_mu, DELTA, HV, a, TAU, f * V0)[:, 0, 1, 1]
+             / an.bcd_t(ratio_mu, DELTA, HV, a, TAU)[:, 0, 1, 1])
+        ax[0, 1].plot(ratio_mu * mev, np.abs(r), label=f"V = {f:g} V0")
+    ax[0, 1].plot(mus * mev, np.abs(np.array(num["ENH_T"]) / num["BCD"]), "ko", ms=3,
+                  label="numerics, V0")
+    ax[0, 1].set_title(r"(b) $|\sigma_{ENH}^{(T)}/\sigma_{BCD}|$ (signs opposite)")
+    ax[1, 0].plot(mus_line * mev, an.enh_pt(mus_line, DELTA, HV, a, V0)[:, 0, 1, 0],
+                  "r-", label=r"$\sigma_{ENH}^{(PT)}$ first order")
+    ax[1, 0].plot(mus_line * mev, an.inh_pt(mus_line, DELTA, HV, a)[:, 0, 1, 0],
+                  "b-", label=r"$\sigma_{INH}$ first order")
+    ax[1, 0].plot(mus * mev, num["ENH_PT"], "ro", ms=4, label="numerics")
+    ax[1, 0].plot(mus * mev, num["INH"], "bo", ms=4)
+    ax[1, 0].set_title(r"(c) $H_{PT}$: $\sigma^{xyx}$ (A nm/V$^2$)")
+    for f in (0.25, 0.5, 1, 2):
+        r = (an.enh_pt(ratio_mu, DELTA, HV, a, f * V0)[:, 0, 1, 0]
+             / an.inh_pt(ratio_mu, DELTA, HV, a)[:, 0, 1, 0])
+        ax[1, 1].plot(ratio_mu * mev, np.abs(r), label=f"V = {f:g} V0")
+    ax[1, 1].plot(mus * mev, np.abs(np.array(num["ENH_PT"]) / num["INH"]), "ko",
+                  ms=3, label="numerics, V0")
+    ax[1, 1].set_title(r"(d) $|\sigma_{ENH}^{(PT)}/\sigma_{INH}|$ (signs opposite)")
+    for a_ in ax.ravel():
+        a_.set_xlabel(r"$\mu$ (meV)")
+        a_.legend(fontsize=7)
+    fig.suptitle(r"Fig. 3: $\Delta$ = 50 meV, v = 4e5 m/s, $\alpha/\hbar v$ = 0.1, "
+                 r"$V_0 = e^2/(4\pi\epsilon_0 q_s)$, $q_s$ = 0.2/nm")
+    fig.tight_layout()
+    fig.savefig(figdir / "nonlinear_hall_fig3.png", dpi=110)
+    plt.close(fig)
+    # Sign/ratio records of Fig. 3.
+    recs = [compare(CASE, "ENH_T_opposite_sign_to_BCD",
+                    float(np.all(np.sign(num["ENH_T"]) == -np.sign(num["BCD"]))),
+                    1.0, 0, {}, "Fig. 3a", absolute=True),
+            compare(CASE, "ENH_PT_opposite_sign_to_INH",
+                    float(np.all(np.sign(num["ENH_PT"]) == -np.sign(num["INH"]))),
+                    1.0, 0, {}, "Fig. 3c: opposite sign", absolute=True)]
+    ratio_t = np.abs(np.array(num["ENH_T"]) / num["BCD"])
+    recs.append(compare(CASE, "ENH_T_ratio_grows_with_mu",
+                        float(np.all(np.diff(ratio_t) > 0)), 1.0, 0, {},
+                        "Fig. 3b: |ENH/BCD| increases with mu", absolute=True))
+    return recs
+
+
+def run(figdir):
+    import pathlib
+    figdir = pathlib.Path(figdir)
+    recs = []
+    recs += closed_form_records()
+    recs += tilt_order_records()
+    recs += symmetry_records()
+    recs += exponent_records()
+    recs += misc_records()
+    recs += lattice_records()
+    recs += sbp_records_and_figure(figdir)
+    recs += figure3(figdir)
+    return recs
