@@ -11,7 +11,8 @@ and ``dmu / mu`` (the paper's regime).
 import numpy as np
 import scipy.optimize
 
-__all__ = ["spin_density_eq2", "gap_eq4", "dirac_shift", "backscattering_rate_eq5",
+__all__ = ["spin_density_eq2", "gap_eq4", "dirac_shift",
+           "selfconsistent_gap_correction", "backscattering_rate_eq5",
            "drag_constant_C", "solve_eq8", "current_eq9_ballistic",
            "current_eq9_resistive"]
 
@@ -42,6 +43,23 @@ def gap_eq4(v, lam, mu, dmu, g):
     (``= 2 |g <s_x>|``) [eV]."""
     _finite(v=v, lam=lam, mu=mu, dmu=dmu, g=g)
     return abs(g * lam * mu**2 * dmu) / (2 * np.pi * v**4)
+
+
+def selfconsistent_gap_correction(v, mu, dmu, g):
+    """Relative change of the gap when the field is made self-consistent,
+    to first order: ``Delta_SCF / Delta_Eq4 - 1 = g dmu / (2 pi v mu)``.
+
+    Derivation (our result; the paper's footnote 38 only says it is small):
+    the z-field ``b_z = -g <s_z> = g dmu / (4 pi v)`` shifts the Dirac point
+    to ``k_* = b_z / v``, so the window states at ``q = k - k_*`` see
+    ``lambda (q + k_*)^3 ~ lambda q^3 + 3 lambda q^2 k_*``: their
+    ``<sigma_x>`` grows by ``3 b_z / mu`` relative.  The x-field
+    ``b_x = -g <s_x>`` adds ``b_x / E`` to ``<sigma_x>``: relative
+    ``-g dmu / (4 pi v mu)``.  Together ``2 g dmu / (4 pi v mu)``.
+    Higher orders are of relative size ``(g dmu / (2 pi v mu))^2``.
+    """
+    _finite(v=v, mu=mu, dmu=dmu, g=g)
+    return g * dmu / (2 * np.pi * v * mu)
 
 
 def dirac_shift(v, dmu, g):

@@ -36,7 +36,7 @@ import math
 import numpy as np
 from scipy.special import zeta
 
-from ._drag_units import COULOMB, HBAR, KB
+from .constants import COULOMB, HBAR, KB
 
 __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "drag_resistivity_large_d",
            "low_temperature_drag_coefficients", "fermi_wavevector_from_density",

@@ -23,3 +23,6 @@ KB = 8.617333262e-5
 def velocity_to_hbar_v(v_m_per_s):
     """hbar v (eV nm) of a velocity given in m/s."""
     return HBAR * v_m_per_s * 1e-3   # (eV ps) * (nm / ps)
+
+#: Resistance quantum hbar / e^2 (Ohm): converts resistivities from hbar/e^2.
+HBAR_OVER_E2_OHM = HBAR_SI / ELEMENTARY_CHARGE ** 2

@@ -77,7 +77,7 @@ import dataclasses
 
 import numpy as np
 
-from ._drag_units import COULOMB, HBAR_OVER_E2_OHM, KB
+from .constants import COULOMB, HBAR_OVER_E2_OHM, KB
 from .analytic_drag import THERMAL_WINDOW
 
 __all__ = ["coulomb_potential", "interlayer_potential", "DragResult",

@@ -277,7 +277,8 @@ def edge_states(bands, k, energy, mask_orbs, potential=None, n=2):
     return he, edge @ hv
 
 
-def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81):
+def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
+             k_tol=1e-10):
     """Direct gap of the edge selected by ``mask`` near ``energy``.
 
     Parameters
@@ -291,6 +292,9 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81):
         Search ``|k| <= k_window`` (per cell) around k = 0.
     potential : ndarray, optional
         Cell potential (e.g. ``HomogeneousState.potential``).
+    k_tol : float
+        Resolution of the minimum in k (per cell): an exact crossing reads
+        as a gap of at most ``2 |v| k_tol`` (v = dE/dk per cell).
     """
     mask_orbs = np.repeat(np.asarray(mask, float), bands.norbs)
 
@@ -303,7 +307,7 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81):
     j = int(np.argmin(gaps))
     lo, hi = ks[max(j - 1, 0)], ks[min(j + 1, nk - 1)]
     res = scipy.optimize.minimize_scalar(gap_at, bounds=(lo, hi), method="bounded",
-                                         options=dict(xatol=1e-10))
+                                         options=dict(xatol=k_tol))
     k_min = res.x if res.fun <= gaps[j] else ks[j]
     pair = edge_states(bands, k_min, energy, mask_orbs, potential)[0]
     return EdgeGap(float(pair[1] - pair[0]), float(k_min), float(pair.mean()))

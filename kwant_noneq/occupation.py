@@ -1,17 +1,16 @@
 """Reservoir occupations and the energy window where they differ.
 
 Energies in the Hamiltonian's unit (eV in :mod:`systems`); temperatures in
-kelvin, converted once here with ``k_B = 8.617333262e-5 eV/K``.  A system
+kelvin, converted once here with ``k_B`` of :mod:`kwant_noneq.constants`.  A system
 whose Hamiltonian is in another energy unit passes ``temperature`` already
 multiplied by ``k_B`` in that unit and ``boltzmann=1``.
 """
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["K_B", "fermi", "check_reservoirs", "bias_window"]
+from .constants import KB as K_B
 
-#: Boltzmann constant [eV/K] (CODATA 2018, exact).
-K_B = 8.617333262e-5
+__all__ = ["K_B", "fermi", "check_reservoirs", "bias_window"]
 
 # Beyond this many kT from the chemical potential the Fermi function differs
 # from a step by less than exp(-36) ~ 2e-16 (double precision).

@@ -13,7 +13,7 @@ k-point rules are ``(kpoints (N, dim), weights (N,))`` with
 import numpy as np
 
 from .bloch import bands
-from ._drag_units import KB
+from .constants import KB
 
 __all__ = ["fermi", "static_polarization", "band_density", "polar_rule",
            "uniform_rule"]

@@ -29,8 +29,8 @@ if ! "$VENV/bin/python" -c "import kwant" >/dev/null 2>&1; then
     echo "building kwant 1.5.0 (about a minute)"
     $PIP install --no-build-isolation "kwant==1.5.0"
 fi
-if ! "$VENV/bin/python" -c "import kwant_noneq, pytest, matplotlib" >/dev/null 2>&1; then
-    $PIP install --no-build-isolation -e ".[test,plot]"
+if ! "$VENV/bin/python" -c "import kwant_noneq, pytest, matplotlib, dask.distributed, tqdm" >/dev/null 2>&1; then
+    $PIP install --no-build-isolation -e ".[test,plot,distributed,ensemble]"
 fi
 
 "$VENV/bin/python" - <<'PYEOF'

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from kwant_noneq._drag_units import COULOMB, HBAR, HBAR_OVER_E2_OHM, KB
+from kwant_noneq.constants import COULOMB, HBAR, HBAR_OVER_E2_OHM, KB
 from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large_d,
                                        low_temperature_drag_coefficients)
 from kwant_noneq.drag import (coulomb_potential, drag_conductivity, drag_convergence,

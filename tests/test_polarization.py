@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from kwant_noneq._drag_units import KB
+from kwant_noneq.constants import KB
 from kwant_noneq.analytic_drag import MassiveDiracLayer, pi_vacuum_static
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.polarization import (band_density, fermi, polar_rule,

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.optimize import minimize_scalar
 
-from kwant_noneq._drag_units import COULOMB, HBAR, KB, HBAR_OVER_E2_OHM
+from kwant_noneq.constants import COULOMB, HBAR, KB, HBAR_OVER_E2_OHM
 from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large_d,
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
