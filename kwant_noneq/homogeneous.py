@@ -178,7 +178,9 @@ class HomogeneousState:
     exchange_field : ndarray (ncell, 3)
         [eV] on the cell's sites.
     spin_density : ndarray (ncell, 3)
-        ``<sigma>/2`` per site (per cell).
+        ``<sigma>/2`` per site (per cell): the density whose exchange field
+        is ``exchange_field`` (self-consistent, or for first order the
+        density without the field).
     density : HomogeneousDensity
     potential : ndarray
         The cell potential ``sum h . sigma`` (feed to :func:`edge_gap`).
@@ -227,9 +229,13 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
                                max_iter=max_iter, mixing=mixing,
                                on_failure=on_failure, progress=progress)
         h, conv, it, res = fp.x, fp.converged, fp.iterations, fp.residuals
+        rho = density(h)
     else:
-        h, conv, it, res = update(h0), True, 1, np.zeros(0)
-    rho = density(h)
+        # First order: the field of the density computed without it (or
+        # with initial_field); report that density, which made the field.
+        rho = density(h0)
+        h = exchange_field(spin_density(rho.density_matrix, ops), kernel)
+        conv, it, res = True, 1, np.zeros(0)
     return HomogeneousState(h, spin_density(rho.density_matrix, ops), rho,
                             cell_potential(h, ops), conv, it, res)
 
