@@ -46,6 +46,13 @@ def onsite_block_matrix(blocks):
                          shape=(nsites * n, nsites * n))
 
 
+def _check_params(params):
+    """``ValueError`` for NaN or infinite numbers among Kwant parameters."""
+    for name, value in (params or {}).items():
+        if isinstance(value, (int, float, complex, np.number)) and not np.isfinite(value):
+            raise ValueError(f"parameter {name!r} is {value}: parameters must be finite")
+
+
 class ScatteringStates:
     """Scattering wave functions of ``syst`` at fixed ``energies``.
 
@@ -72,6 +79,7 @@ class ScatteringStates:
         if any(kwant.system.is_selfenergy_lead(lead) for lead in syst.leads):
             raise ValueError("self-energy leads have no scattering states; "
                              "use leads with modes")
+        _check_params(params)
         self.syst = syst
         self.norbs = uniform_norbs(syst)
         self.energies = np.asarray(energies, float)
@@ -82,6 +90,9 @@ class ScatteringStates:
         for n, energy in enumerate(self.energies):
             linsys, info = self.solver._make_linear_sys(
                 syst, in_leads, energy, (), check_hermiticity, params=params)
+            if not np.all(np.isfinite(linsys.lhs.data)):
+                raise ValueError(f"the Hamiltonian or the lead modes at energy "
+                                 f"{energy} contain NaN or inf: check params")
             self._linsys.append(linsys)
             self.nmodes[n] = [prop.velocities.size // 2 for prop in info]
             check_hermiticity = False   # the Hamiltonian does not change

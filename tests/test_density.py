@@ -94,6 +94,12 @@ def test_density_bad_input(syst, kwargs, match):
         NonequilibriumDensity(syst, params=P, **kwargs)
 
 
+@pytest.mark.parametrize("bad", [dict(A=np.nan), dict(M=np.inf)])
+def test_nan_parameters_are_refused(syst, bad):
+    with pytest.raises(ValueError, match="finite"):
+        local_density(syst, [0.1, 0.11], 0.0, dict(P, **bad))
+
+
 def test_no_leads_and_bad_operator(syst):
     bare = bhz.make_ribbon(4, 6, leads=False).finalized()
     with pytest.raises(ValueError, match="no leads"):
