@@ -280,6 +280,32 @@ def _finite_records(e, figdata):
     return records
 
 
+def _band_panel(ax, e, state, zoom):
+    """Bottom-edge bands without (black) and with (red) the current's field.
+
+    ``zoom``: each curve around its own Dirac point, window of a few gaps;
+    otherwise a window wide enough to show the shift of the Dirac point.
+    """
+    from kwant_noneq.homogeneous import edge_states
+    orbs = np.repeat(e.mask.astype(float), e.bands.norbs)
+    gp = e.gap(state)
+    v_cell = e.fit.velocity / e.bands.period
+    if zoom:
+        dk = np.linspace(-4, 4, 121) * max(gp.gap, 1e-12) / v_cell
+        centres = [0.0, gp.k]
+    else:
+        dk = np.linspace(-2, 2, 121) * abs(gp.k)
+        centres = [0.0, 0.0]
+    for pot, k0, style, label in [(None, centres[0], "k-", "I = 0"),
+                                  (state.potential, centres[1], "r-", "I > 0")]:
+        E = np.array([edge_states(e.bands, k0 + d, e.E_D, orbs, pot)[0] for d in dk])
+        ax.plot(dk / e.bands.period, (E - e.E_D) * 1e6, style, lw=1.2)
+        ax.plot([], [], style, label=label)
+    ax.set_xlabel("k - k_Dirac [1/nm]" if zoom else "k [1/nm]")
+    ax.set_ylabel("E - E_D [ueV]")
+    ax.legend(fontsize=7)
+
+
 def _figures(figdir, e, figdata):
     import matplotlib
     matplotlib.use("Agg")
@@ -311,19 +337,11 @@ def _figures(figdir, e, figdata):
     ax.plot([0.1], [eq4], "v", label="generic: Eq. (4)")
     ax.set_xlabel("mu [eV]"); ax.set_ylabel("gap [eV]"); ax.legend(fontsize=7)
 
-    # Bands of the bottom edge with and without current (first-order field).
-    for ax, (label, st) in zip(axes[1, :2], [
-            ("lambda = 0.5", e.state(0.1, 0.01, 2.0)),
-            ("lambda = 0 (shift only)", figdata["lambda0"][1])]):
-        ee = e if label.startswith("lambda = 0.5") else figdata["lambda0"][0]
-        ks = np.linspace(-0.004, 0.004, 81)
-        m = np.repeat(ee.mask.astype(float), ee.bands.norbs)
-        from kwant_noneq.homogeneous import edge_states
-        for pot, style in [(None, "k-"), (st.potential, "r-")]:
-            bands = np.array([edge_states(ee.bands, k, ee.E_D, m, pot)[0] for k in ks])
-            ax.plot(ks / ee.bands.period, bands * 1e6, style, lw=1)
-        ax.set_ylim(-30, 30); ax.set_xlabel("k [1/nm]"); ax.set_ylabel("E [ueV]")
-        ax.set_title(f"bottom edge, {label}: black I=0, red I>0")
+    _band_panel(axes[1, 0], e, e.state(0.1, 0.01, 2.0), zoom=True)
+    axes[1, 0].set_title("lambda = 0.5: gap (curves about their Dirac points)")
+    e0, st0 = figdata["lambda0"]
+    _band_panel(axes[1, 1], e0, st0, zoom=False)
+    axes[1, 1].set_title("lambda = 0: the Dirac point only moves")
 
     ax = axes[1, 2]
     syst, fin, h_hom, x, bottom = figdata["finite"]
