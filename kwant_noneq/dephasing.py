@@ -64,17 +64,23 @@ class ChainedIV:
     mu_bar: np.ndarray
 
 
-def _mu_end(rate, mu_start, dmu, length, rtol):
-    """Integrate Eq. (6) from x = 0 to L; returns mu_bar(L) (inf if it
-    diverges)."""
+def _integrate(rate, mu_start, dmu, length, rtol, ceiling=None):
+    """Integrate Eq. (6) from x = 0 towards L, stopping early where mu_bar
+    exceeds ``ceiling`` (mu_bar ~ 1/(x_c - x) can blow up at finite x for
+    too large a dmu: stop before the solver crawls into the singularity)."""
     def rhs(x, y):
         return [dmu * rate(y[0], dmu)]
 
-    sol = scipy.integrate.solve_ivp(rhs, (0.0, length), [mu_start], rtol=rtol,
-                                    atol=1e-16, dense_output=True, method="LSODA")
-    if not sol.success:
-        return np.inf, sol
-    return sol.y[0, -1], sol
+    events = None
+    if ceiling is not None:
+        def above(x, y):
+            return y[0] - ceiling
+        above.terminal = True
+        above.direction = 1
+        events = [above]
+    return scipy.integrate.solve_ivp(rhs, (0.0, length), [mu_start], rtol=rtol,
+                                     atol=1e-16, dense_output=True,
+                                     method="LSODA", events=events)
 
 
 def solve_chained(eV, mu0, length, rate, rtol=1e-10):
@@ -107,9 +113,14 @@ def solve_chained(eV, mu0, length, rate, rtol=1e-10):
 
     def mismatch(dmu):
         start = mu0 - (eV - dmu) / 2
-        end, _ = _mu_end(rate, start, dmu, length, rtol)
+        target = mu0 + (eV - dmu) / 2
+        sol = _integrate(rate, start, dmu, length, rtol, ceiling=target + eV)
+        if sol.status == 1:
+            # passed target + eV before x = L: dmu far too large.  Positive,
+            # and continuous with the value eV reached as x_stop -> L.
+            return eV * (1 + (length - sol.t[-1]) / length)
         # > 0 when backscattering over-raises mu_bar: dmu too large.
-        return min(end, 1e300) - (mu0 + (eV - dmu) / 2)
+        return sol.y[0, -1] - target
 
     # mismatch(0) = -(eV) < 0, mismatch(eV) = int dmu p >= 0.
     hi = eV
@@ -118,8 +129,7 @@ def solve_chained(eV, mu0, length, rate, rtol=1e-10):
     else:
         dmu = scipy.optimize.brentq(mismatch, 0.0, hi, xtol=1e-15 * eV,
                                     rtol=max(rtol, 4e-16))
-    start = mu0 - (eV - dmu) / 2
-    _, sol = _mu_end(rate, start, dmu, length, rtol)
+    sol = _integrate(rate, mu0 - (eV - dmu) / 2, dmu, length, rtol)
     x = np.linspace(0.0, length, 101)
     return ChainedIV(float(eV), float(dmu), x, sol.sol(x)[0])
 
