@@ -154,7 +154,12 @@ class ScatteringStates:
             lhs = getattr(lhs, "to" + self.solver.lhsformat)()
         leads = list(range(len(self.syst.leads)))
         kept = np.concatenate(list(linsys.indices))
-        rhs = sp.bmat([linsys.rhs], format=self.solver.rhsformat)
+        if not sum(r.shape[1] for r in linsys.rhs) or not len(kept):
+            # no propagating modes at this energy (outside the leads' bands)
+            return SMatrix(np.zeros((len(kept), sum(r.shape[1] for r in linsys.rhs))),
+                           self._lead_info[node], leads, leads)
+        rhs = sp.bmat([[sp.csc_matrix(r) for r in linsys.rhs]],
+                      format=self.solver.rhsformat)
         factorized = self.solver._factorized(lhs)
         data = self.solver._solve_linear_sys(factorized, rhs, kept)
         return SMatrix(data, self._lead_info[node], leads, leads)
