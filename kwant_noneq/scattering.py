@@ -86,6 +86,7 @@ class ScatteringStates:
         self.solver = kwant.solvers.default.hidden_instance
         in_leads = list(range(len(syst.leads)))
         self._linsys = []
+        self._lead_info = []
         self.nmodes = np.zeros((len(self.energies), len(syst.leads)), int)
         for n, energy in enumerate(self.energies):
             linsys, info = self.solver._make_linear_sys(
@@ -94,6 +95,7 @@ class ScatteringStates:
                 raise ValueError(f"the Hamiltonian or the lead modes at energy "
                                  f"{energy} contain NaN or inf: check params")
             self._linsys.append(linsys)
+            self._lead_info.append(info)
             self.nmodes[n] = [prop.velocities.size // 2 for prop in info]
             check_hermiticity = False   # the Hamiltonian does not change
         self.num_orb = self._linsys[0].num_orb if self._linsys else 0
@@ -130,3 +132,45 @@ class ScatteringStates:
         kept = slice(self.num_orb)
         return [self.solver._solve_linear_sys(factorized, rhs, kept).T
                 for rhs in linsys.rhs]
+
+    def smatrix(self, node, potential=None):
+        """Scattering matrix at energy node ``node`` with ``potential`` added.
+
+        The same factorisation as :meth:`wave_functions`; the solution's
+        entries beyond the scattering region's ``num_orb`` orbitals are the
+        outgoing mode amplitudes of each lead (``linsys.indices``), which is
+        how :func:`kwant.smatrix` builds its result.
+
+        Parameters
+        ----------
+        node : int
+            Index into ``energies``.
+        potential : scipy.sparse matrix, optional
+            Added to the scattering region's Hamiltonian, shape
+            ``(num_orb, num_orb)``.
+
+        Returns
+        -------
+        kwant.solvers.common.SMatrix
+            All leads in and out (``.transmission(i, j)``, ``.submatrix``).
+        """
+        from kwant.solvers.common import SMatrix
+        linsys = self._linsys[node]
+        lhs = linsys.lhs
+        if potential is not None:
+            if potential.shape != (self.num_orb, self.num_orb):
+                raise ValueError(f"potential has shape {potential.shape}, the "
+                                 f"system has {self.num_orb} orbitals")
+            lhs = lhs + self._embed(potential, lhs.shape[0])
+            lhs = getattr(lhs, "to" + self.solver.lhsformat)()
+        leads = list(range(len(self.syst.leads)))
+        kept = np.concatenate(list(linsys.indices))
+        if not sum(r.shape[1] for r in linsys.rhs) or not len(kept):
+            # no propagating modes at this energy (outside the leads' bands)
+            return SMatrix(np.zeros((len(kept), sum(r.shape[1] for r in linsys.rhs))),
+                           self._lead_info[node], leads, leads)
+        rhs = sp.bmat([[sp.csc_matrix(r) for r in linsys.rhs]],
+                      format=self.solver.rhsformat)
+        factorized = self.solver._factorized(lhs)
+        data = self.solver._solve_linear_sys(factorized, rhs, kept)
+        return SMatrix(data, self._lead_info[node], leads, leads)

@@ -1,0 +1,450 @@
+"""Nonlinear transport of a self-consistent mean-field system.
+
+* :func:`landauer_current`: the current between two leads at bias, from the
+  Landauer formula over the bias window (finite temperature), for a given
+  potential added to the scattering region (e.g. a self-consistent exchange
+  field), on the same per-node linear systems as the densities
+  (:class:`~kwant_noneq.scattering.ScatteringStates`).
+* :func:`iv_sweep`: an I-V curve whose mean-field Hamiltonian is
+  self-consistent at every bias (:func:`~kwant_noneq.scf.solve_exchange`),
+  each bias warm-started from the previous solution; the differential
+  conductance.
+* :func:`born_backscattering`: the disorder-averaged backscattering of a
+  lead's modes per unit length, to leading order in uncorrelated onsite
+  scalar disorder (first Born approximation with the exact lattice Bloch
+  states), the lattice counterpart of Eq. (5) of Balram et al.,
+  PRL 123, 246803 (2019).
+* :func:`backscattering_rate_eq5_shifted`: Eq. (5) with the Dirac-point shift
+  included (see its docstring: the printed Eq. 5 keeps only ``<s_x>``).
+
+Units: energies in the Hamiltonian's unit (eV for :mod:`systems`), lengths in
+the unit of the site positions (nm), ``hbar = 1``.  Currents are returned as
+``I h / e`` [eV]: a current ``x`` eV is ``I = (e^2/h) x / e``, i.e.
+``x * 3.874e-5`` A per eV; a ballistic channel carries ``x = e V``.
+
+Bias convention (Fig. 2b of the paper): lead ``source`` (default 0, on the
+left, feeding right movers) at ``mu0 - eV/2``, lead ``drain`` (default 1) at
+``mu0 + eV/2``; the current is the particle current from ``drain`` into
+``source``, positive for ``V > 0``, equal to ``dmu = mu_l - mu_r`` in a
+ballistic helical channel (the paper's ``I = (e/h) dmu``).
+"""
+import dataclasses
+
+import numpy as np
+
+from .homogeneous import _crossings
+from .occupation import K_B, bias_window, check_reservoirs, fermi
+from .quadrature import gauss_kronrod_grid, integrate
+from .scattering import ScatteringStates
+
+__all__ = ["transmission_matrix", "LandauerCurrent", "landauer_current",
+           "CurrentSolver", "BiasPoint", "IVCurve", "iv_sweep",
+           "differential_conductance", "Backscattering", "born_backscattering",
+           "backscattering_rate_eq5_shifted"]
+
+
+def transmission_matrix(smatrix):
+    """``T[i, j]``: total transmission probability from lead ``j`` to lead
+    ``i`` (``i == j``: reflection, summed over modes)."""
+    n = len(smatrix.lead_info)
+    T = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            block = smatrix.submatrix(i, j)
+            T[i, j] = np.sum(np.abs(block) ** 2)
+    return T
+
+
+@dataclasses.dataclass
+class LandauerCurrent:
+    """Landauer current at one bias.
+
+    Attributes
+    ----------
+    current : float
+        ``I h / e`` [eV] from ``drain`` into ``source`` (module docstring).
+    error : float
+        Quadrature error estimate [eV].
+    energies : ndarray
+        Energy nodes [eV].
+    transmission : ndarray
+        ``T_{source <- drain}(E)`` at the nodes.
+    reflection : ndarray
+        Total reflection ``R_source(E) = sum |r|^2`` of the source's modes
+        (computed from the reflection block, not as ``N - T``, so that a tiny
+        backscattering is not lost to cancellation).
+    deficit : float
+        ``int dE (f_drain - f_source) R_source(E)`` [eV]: the current missing
+        from the ballistic ``N_modes x (f_drain - f_source)`` when only the
+        two leads exist.
+    """
+
+    current: float
+    error: float
+    energies: np.ndarray
+    transmission: np.ndarray
+    reflection: np.ndarray
+    deficit: float
+
+
+class CurrentSolver:
+    """Landauer current of ``syst`` at one bias for many added potentials.
+
+    Lead modes are computed once per node of a Gauss-Kronrod grid over the
+    bias window; each call factorises once per node.
+
+    Parameters
+    ----------
+    syst : kwant.system.FiniteSystem
+    chemical_potentials : sequence of float
+        One per lead [eV].
+    temperatures : float or sequence of float
+        [K].
+    params : dict
+    source, drain : int
+        The two leads between which the current is computed.
+    n_panels : int
+        Gauss-Kronrod panels per piece of the window (15 nodes each).
+    """
+
+    def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
+                 *, source=0, drain=1, n_panels=2, boltzmann=K_B):
+        n = len(syst.leads)
+        self.mu, self.kT = check_reservoirs(n, chemical_potentials, temperatures,
+                                            boltzmann)
+        if not (0 <= source < n and 0 <= drain < n and source != drain):
+            raise ValueError(f"source and drain must be two different leads of "
+                             f"the {n} leads, got {source}, {drain}")
+        if int(n_panels) < 1:
+            raise ValueError(f"n_panels must be >= 1, got {n_panels}")
+        self.source, self.drain = source, drain
+        lower, upper, breaks = bias_window(self.mu, self.kT)
+        self.grid = gauss_kronrod_grid(breaks, n_panels) if upper > lower else None
+        energies = self.grid.energies if self.grid is not None else np.zeros(0)
+        self.states = ScatteringStates(syst, energies, params)
+        self.occupation = np.stack([fermi(energies, m, t)
+                                    for m, t in zip(self.mu, self.kT)], axis=1)
+
+    def __call__(self, potential=None):
+        if self.grid is None:
+            z = np.zeros(0)
+            return LandauerCurrent(0.0, 0.0, z, z, z, 0.0)
+        s, d = self.source, self.drain
+        trans, refl, samples = [], [], []
+        for node in range(len(self.grid)):
+            S = self.states.smatrix(node, potential)
+            T = transmission_matrix(S)
+            trans.append(T[s, d])
+            refl.append(T[s, s])
+            f = self.occupation[node]
+            # Particle current into the source: sum_j T_sj (f_j - f_s).
+            samples.append(np.dot(T[s], f - f[s]))
+        trans, refl = np.array(trans), np.array(refl)
+        current, err = integrate(self.grid, np.array(samples))
+        df = self.occupation[:, d] - self.occupation[:, s]
+        deficit, _ = integrate(self.grid, df * refl)
+        return LandauerCurrent(float(current), float(err), self.grid.energies,
+                               trans, refl, float(deficit))
+
+
+def landauer_current(syst, chemical_potentials, temperatures=0.0, params=None,
+                     potential=None, **kwargs):
+    """One-shot :class:`CurrentSolver`; see there for the parameters.
+
+    Examples
+    --------
+    >>> I = landauer_current(fsyst, [mu0 - eV / 2, mu0 + eV / 2], 4.0, params)
+    >>> I.current / eV        # conductance in units of e^2/h
+    """
+    return CurrentSolver(syst, chemical_potentials, temperatures, params,
+                         **kwargs)(potential)
+
+
+@dataclasses.dataclass
+class BiasPoint:
+    """One point of a self-consistent I-V curve.
+
+    Attributes
+    ----------
+    bias : float
+        ``eV`` [eV].
+    current : LandauerCurrent
+        With the self-consistent exchange potential.
+    state : SelfConsistentState
+        The self-consistent exchange field and density at this bias.
+    """
+
+    bias: float
+    current: LandauerCurrent
+    state: object
+
+
+@dataclasses.dataclass
+class IVCurve:
+    """A self-consistent I-V curve.
+
+    Attributes
+    ----------
+    biases : ndarray
+        ``eV`` [eV].
+    currents : ndarray
+        ``I h / e`` [eV].
+    conductance : ndarray
+        ``dI/dV`` [e^2/h] (:func:`differential_conductance`).
+    iterations : ndarray of int
+        SCF iterations at each bias.
+    converged : ndarray of bool
+    points : list of BiasPoint
+    """
+
+    biases: np.ndarray
+    currents: np.ndarray
+    conductance: np.ndarray
+    iterations: np.ndarray
+    converged: np.ndarray
+    points: list
+
+
+def differential_conductance(biases, currents):
+    """``dI/dV`` [e^2/h] by second-order finite differences on the (possibly
+    non-uniform) bias grid (``numpy.gradient``); needs >= 2 biases."""
+    biases = np.asarray(biases, float)
+    currents = np.asarray(currents, float)
+    if biases.shape != currents.shape or biases.ndim != 1 or len(biases) < 2:
+        raise ValueError("need matching 1D arrays of at least 2 biases and currents")
+    if np.any(np.diff(biases) == 0):
+        raise ValueError("biases must be distinct")
+    return np.gradient(currents, biases)
+
+
+def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
+             U=None, kernel=None, warm_start="scaled", source=0, drain=1,
+             n_panels=1, current_panels=None, tol=1e-9, max_iter=100,
+             method="anderson", mixing=0.5, on_failure="raise"):
+    """Self-consistent I-V curve of a two-terminal system.
+
+    At each bias ``eV`` the leads sit at ``mu0 -+ eV/2`` (``source``,
+    ``drain``; all other leads at ``mu0``), the exchange field is solved to
+    self-consistency (:func:`~kwant_noneq.scf.solve_exchange`) and the
+    Landauer current is computed with it.
+
+    Parameters
+    ----------
+    syst : kwant.system.FiniteSystem
+    spin_operators : array (3, norbs, norbs)
+    mu0 : float
+        Equilibrium chemical potential [eV].
+    biases : sequence of float
+        ``eV`` [eV], swept in the given order.
+    temperature : float
+        [K], all reservoirs.
+    params : dict
+        Kwant parameters (disorder included).
+    U, kernel :
+        The interaction, as in :func:`~kwant_noneq.scf.solve_exchange`.
+    warm_start : {'scaled', 'previous', None}
+        Initial field at each bias: the previous bias's field times
+        ``eV / eV_previous`` ('scaled': the field is linear in the bias to
+        leading order, Eq. 2), the previous field unchanged ('previous'), or
+        zero (None).
+    n_panels : int
+        Gauss-Kronrod panels of the SCF density's window.
+    current_panels : int, optional
+        Panels of the current's window (default ``n_panels``).
+    tol, max_iter, method, mixing, on_failure :
+        Passed to :func:`~kwant_noneq.scf.solve_exchange` (``tol`` in eV).
+
+    Returns
+    -------
+    IVCurve
+    """
+    from .scf import solve_exchange
+
+    if warm_start not in ("scaled", "previous", None):
+        raise ValueError(f"warm_start must be 'scaled', 'previous' or None, "
+                         f"got {warm_start!r}")
+    biases = np.atleast_1d(np.asarray(biases, float))
+    if biases.ndim != 1 or not np.all(np.isfinite(biases)):
+        raise ValueError("biases must be a 1D array of finite energies [eV]")
+    n = len(syst.leads)
+    if not (0 <= source < n and 0 <= drain < n and source != drain):
+        raise ValueError(f"source and drain must be two different leads of the "
+                         f"{n} leads, got {source}, {drain}")
+    current_panels = n_panels if current_panels is None else current_panels
+    points, previous = [], None
+    for eV in biases:
+        mus = np.full(n, float(mu0))
+        mus[source] -= eV / 2
+        mus[drain] += eV / 2
+        start = None
+        if previous is not None and warm_start is not None:
+            start = previous.state.exchange_field
+            if warm_start == "scaled" and previous.bias != 0:
+                start = start * (eV / previous.bias)
+        state = solve_exchange(syst, spin_operators, mus, temperature, params,
+                               U=U, kernel=kernel, initial_field=start, tol=tol,
+                               max_iter=max_iter, method=method, mixing=mixing,
+                               n_panels=n_panels, on_failure=on_failure)
+        potential = _potential(state, spin_operators)
+        current = CurrentSolver(syst, mus, temperature, params, source=source,
+                                drain=drain, n_panels=current_panels)(potential)
+        points.append(BiasPoint(float(eV), current, state))
+        previous = points[-1]
+    currents = np.array([p.current.current for p in points])
+    conductance = (differential_conductance(biases, currents) if len(biases) > 1
+                   else np.full(1, np.nan))
+    return IVCurve(biases, currents, conductance,
+                   np.array([p.state.iterations for p in points]),
+                   np.array([p.state.converged for p in points]), points)
+
+
+def _potential(state, spin_operators):
+    from .exchange import exchange_potential
+    return exchange_potential(state.exchange_field, np.asarray(spin_operators))
+
+
+@dataclasses.dataclass
+class Backscattering:
+    """Disorder-averaged backscattering of a lead's modes at one energy.
+
+    Attributes
+    ----------
+    per_length : ndarray (n_left, n_right)
+        ``<|r_{l r}|^2> / L`` [1/length]: probability per unit length that
+        right mover ``r`` is reflected into left mover ``l``, to first order
+        in the disorder variance.
+    right_weight, left_weight : ndarray
+        Weight of each right / left mover on the sites selected by ``mask``
+        (1 for all sites when no mask was given): tells which edge a mode
+        lives on.
+    k_right, k_left, v_right, v_left : ndarray
+        Momenta (per cell) and velocities (dE/dk per cell) of the modes.
+    """
+
+    per_length: np.ndarray
+    right_weight: np.ndarray
+    left_weight: np.ndarray
+    k_right: np.ndarray
+    k_left: np.ndarray
+    v_right: np.ndarray
+    v_left: np.ndarray
+
+    def on(self, which):
+        """Total backscattering per length of the modes living (weight > 1/2)
+        where ``which`` is True/False: ``which`` in (True, False) selects the
+        masked / unmasked modes."""
+        r = (self.right_weight > 0.5) == which
+        l = (self.left_weight > 0.5) == which
+        return float(self.per_length[np.ix_(l, r)].sum())
+
+
+def born_backscattering(bands, energy, variance, potential=None, mask=None,
+                        nk=256):
+    """Disorder-averaged backscattering per unit length, first Born order.
+
+    For uncorrelated onsite scalar disorder ``V_i`` (the same on every
+    orbital of site ``i``, ``<V_i V_j> = variance delta_ij``) in a long
+    stretch of the lead, the reflection amplitude of unit-current Bloch
+    states is ``r_lr = -i sum_i V_i psi_l(i)^dagger psi_r(i)`` (Fisher-Lee,
+    hbar = 1), so
+
+        <|r_lr|^2> / L = variance * sum_{i in cell} |u_l(i)^dagger u_r(i)|^2
+                         / (|v_l| |v_r| period),
+
+    with ``u`` the cell-normalised eigenvectors, ``v = dE/dk`` (k per cell)
+    and ``i`` running over the sites of one unit cell.  This is Fermi's golden
+    rule, Eq. (5) of Balram et al. (``<|r|^2> = L / (v tau)``), evaluated with
+    the lattice states: no continuum model, no edge projection.  Valid while
+    ``<|r|^2> << 1`` and the disorder does not change the states (variance
+    far below the bulk gap squared).
+
+    Parameters
+    ----------
+    bands : LeadBands
+    energy : float or array of float
+        [eV].
+    variance : float
+        Onsite disorder variance [eV^2] (``W^2 / 12`` for uniform disorder of
+        full width ``W``).
+    potential : ndarray, optional
+        Cell potential added to the lead (e.g. an exchange field,
+        :func:`~kwant_noneq.homogeneous.cell_potential`).
+    mask : bool array over the cell sites, optional
+        Used only to report the modes' weights there (e.g. one edge).
+    nk : int
+        k-grid that brackets the band crossings.
+
+    Returns
+    -------
+    Backscattering, or a list of them for an array of energies.
+    """
+    if not (np.isfinite(variance) and variance >= 0):
+        raise ValueError(f"variance must be >= 0 and finite, got {variance}")
+    energies = np.atleast_1d(np.asarray(energy, float))
+    node, k, band, u, v, _ = _crossings(bands, energies, potential, nk)
+    ncell, o = len(bands.sites), bands.norbs
+    m = np.ones(ncell) if mask is None else np.asarray(mask, float)
+    if m.shape != (ncell,):
+        raise ValueError(f"mask must have one entry per cell site ({ncell})")
+    out = []
+    for n, E in enumerate(energies):
+        at = node == n
+        if not np.any(at):
+            raise ValueError(f"no band crosses energy {E}")
+        ur = u[at].reshape(-1, ncell, o)
+        vn, kn = v[at], k[at]
+        ur = _localise_degenerate(ur, kn, vn, m)
+        right, left = vn > 0, vn < 0
+        overlap = np.einsum("lia,ria->lri", ur[left].conj(), ur[right])
+        per_length = (variance * np.sum(np.abs(overlap) ** 2, axis=-1)
+                      / np.abs(vn[left][:, None] * vn[right][None, :])
+                      / bands.period)
+        weight = np.einsum("cia,i->c", np.abs(ur) ** 2, m)
+        out.append(Backscattering(per_length, weight[right], weight[left],
+                                  kn[right], kn[left], vn[right], vn[left]))
+    return out if np.ndim(energy) else out[0]
+
+
+def _localise_degenerate(ur, k, v, mask, tol=1e-7):
+    """Rotate modes degenerate in ``k`` (and hence ``v``) so that they
+    diagonalise the weight on ``mask``: e.g. the right movers of the two
+    edges of a symmetric ribbon, which ``eigh`` mixes arbitrarily."""
+    ur = ur.copy()
+    done = np.zeros(len(k), bool)
+    for i in range(len(k)):
+        if done[i]:
+            continue
+        group = np.nonzero((np.abs(k - k[i]) < tol) & (np.sign(v) == np.sign(v[i])))[0]
+        done[group] = True
+        if len(group) > 1:
+            w = np.einsum("aio,bio,i->ab", ur[group].conj(), ur[group], mask)
+            _, rot = np.linalg.eigh(w)
+            ur[group] = np.einsum("ac,aio->cio", rot, ur[group])
+    return ur
+
+
+def backscattering_rate_eq5_shifted(v, lam, mu, dmu, g, mean_free_path):
+    """Eq. (5) with the current-induced Dirac-point shift kept [eV = hbar/tau].
+
+    The printed Eq. (5) takes the R-L overlap at energy ``mu`` as
+    ``g <s_x> / mu``.  The exchange field also has the component
+    ``-g <s_z> sigma_z``, which shifts the Dirac point to ``k_*`` (text
+    before Eq. 4).  Around ``k_*`` the cubic term reads
+    ``lam (q + k_*)^3 = lam q^3 + 3 lam k_* q^2 + ...``; at the Fermi momenta
+    ``q = +-mu/v`` the even part ``3 lam k_* mu^2 / v^2`` adds to the
+    ``sigma_x`` field and, with Eq. (2), ``3 lam k_* mu^2 / v^2 = -3 g <s_x>``
+    (``k_* = g <s_z> / v``, ``<s_x> / <s_z> = lam mu^2 / v^3``).  The
+    effective backscattering field is ``-g<s_x> + 3 g<s_x> = 2 g <s_x>`` in
+    magnitude, same order in ``lam`` and ``dmu`` as the printed term, so
+
+        1/tau = (v / l) (g lam mu dmu / (2 pi v^4))^2 = 4 x Eq. (5),
+
+    and ``C`` of Eq. (6) becomes ``4 C``.  (The gap of Eq. 4 is unaffected:
+    at ``q = 0`` the shift term vanishes.)  The lattice confirms the factor
+    and its two parts: ``sigma_x`` field alone 1, ``sigma_z`` field alone
+    ``3^2``, both ``(3 - 1)^2`` (validation case ``helical_iv``).
+    """
+    for name, x in dict(v=v, lam=lam, mu=mu, dmu=dmu, g=g, l=mean_free_path).items():
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{name} must be finite, got {x}")
+    return v / mean_free_path * (g * lam * mu * dmu / (2 * np.pi * v**4)) ** 2
