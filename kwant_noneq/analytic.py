@@ -13,6 +13,7 @@ import scipy.optimize
 
 __all__ = ["spin_density_eq2", "gap_eq4", "dirac_shift",
            "selfconsistent_gap_correction", "backscattering_rate_eq5",
+           "backscattering_rate_eq5_shifted",
            "drag_constant_C", "solve_eq8", "current_eq9_ballistic",
            "current_eq9_resistive"]
 
@@ -74,6 +75,31 @@ def backscattering_rate_eq5(v, lam, mu, dmu, g, mean_free_path):
     ``1/tau = (v / l) (g lam mu dmu / (4 pi v^4))^2``."""
     _finite(v=v, lam=lam, mu=mu, dmu=dmu, g=g, l=mean_free_path)
     return v / mean_free_path * (g * lam * mu * dmu / (4 * np.pi * v**4)) ** 2
+
+
+def backscattering_rate_eq5_shifted(v, lam, mu, dmu, g, mean_free_path):
+    """Eq. (5) with the current-induced Dirac-point shift kept [eV = hbar/tau].
+
+    The printed Eq. (5) takes the R-L overlap at energy ``mu`` as
+    ``g <s_x> / mu``.  The exchange field also has the component
+    ``-g <s_z> sigma_z``, which shifts the Dirac point to ``k_*`` (text
+    before Eq. 4).  Around ``k_*`` the cubic term reads
+    ``lam (q + k_*)^3 = lam q^3 + 3 lam k_* q^2 + ...``; at the Fermi momenta
+    ``q = +-mu/v`` the even part ``3 lam k_* mu^2 / v^2`` adds to the
+    ``sigma_x`` field and, with Eq. (2), ``3 lam k_* mu^2 / v^2 = -3 g <s_x>``
+    (``k_* = g <s_z> / v``, ``<s_x> / <s_z> = lam mu^2 / v^3``).  The
+    effective backscattering field is ``-g<s_x> + 3 g<s_x> = 2 g <s_x>`` in
+    magnitude, same order in ``lam`` and ``dmu`` as the printed term, so
+
+        1/tau = (v / l) (g lam mu dmu / (2 pi v^4))^2 = 4 x Eq. (5),
+
+    and ``C`` of Eq. (6) becomes ``4 C``.  (The gap of Eq. 4 is unaffected:
+    at ``q = 0`` the shift term vanishes.)  The lattice confirms the factor
+    and its two parts: ``sigma_x`` field alone 1, ``sigma_z`` field alone
+    ``3^2``, both ``(3 - 1)^2`` (validation case ``helical_iv``).
+    """
+    _finite(v=v, lam=lam, mu=mu, dmu=dmu, g=g, l=mean_free_path)
+    return v / mean_free_path * (g * lam * mu * dmu / (2 * np.pi * v**4)) ** 2
 
 
 def drag_constant_C(v, lam, g, mean_free_path):

@@ -100,9 +100,19 @@ class ScatteringStates:
             check_hermiticity = False   # the Hamiltonian does not change
         self.num_orb = self._linsys[0].num_orb if self._linsys else 0
 
-    def _embed(self, potential, size):
+    def _lhs(self, linsys, potential):
+        """Kwant's left-hand side with ``potential`` added to the scattering
+        region's block (the leads' blocks are unchanged)."""
+        if potential is None:
+            return linsys.lhs
+        if potential.shape != (self.num_orb, self.num_orb):
+            raise ValueError(f"potential has shape {potential.shape}, the "
+                             f"system has {self.num_orb} orbitals")
         pot = potential.tocoo()
-        return sp.coo_matrix((pot.data, (pot.row, pot.col)), shape=(size, size))
+        size = linsys.lhs.shape[0]
+        lhs = linsys.lhs + sp.coo_matrix((pot.data, (pot.row, pot.col)),
+                                         shape=(size, size))
+        return getattr(lhs, "to" + self.solver.lhsformat)()
 
     def wave_functions(self, node, potential=None):
         """Wave functions injected from each lead at energy node ``node``.
@@ -121,13 +131,7 @@ class ScatteringStates:
         ``kwant.wave_function``: modes normalised to unit current.
         """
         linsys = self._linsys[node]
-        lhs = linsys.lhs
-        if potential is not None:
-            if potential.shape != (self.num_orb, self.num_orb):
-                raise ValueError(f"potential has shape {potential.shape}, the "
-                                 f"system has {self.num_orb} orbitals")
-            lhs = lhs + self._embed(potential, lhs.shape[0])
-            lhs = getattr(lhs, "to" + self.solver.lhsformat)()
+        lhs = self._lhs(linsys, potential)
         factorized = self.solver._factorized(lhs)
         kept = slice(self.num_orb)
         return [self.solver._solve_linear_sys(factorized, rhs, kept).T
@@ -156,13 +160,7 @@ class ScatteringStates:
         """
         from kwant.solvers.common import SMatrix
         linsys = self._linsys[node]
-        lhs = linsys.lhs
-        if potential is not None:
-            if potential.shape != (self.num_orb, self.num_orb):
-                raise ValueError(f"potential has shape {potential.shape}, the "
-                                 f"system has {self.num_orb} orbitals")
-            lhs = lhs + self._embed(potential, lhs.shape[0])
-            lhs = getattr(lhs, "to" + self.solver.lhsformat)()
+        lhs = self._lhs(linsys, potential)
         leads = list(range(len(self.syst.leads)))
         kept = np.concatenate(list(linsys.indices))
         if not sum(r.shape[1] for r in linsys.rhs) or not len(kept):

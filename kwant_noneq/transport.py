@@ -14,7 +14,7 @@
   scalar disorder (first Born approximation with the exact lattice Bloch
   states), the lattice counterpart of Eq. (5) of Balram et al.,
   PRL 123, 246803 (2019).
-* :func:`backscattering_rate_eq5_shifted`: Eq. (5) with the Dirac-point shift
+* :func:`kwant_noneq.analytic.backscattering_rate_eq5_shifted`: Eq. (5) with the Dirac-point shift
   included (see its docstring: the printed Eq. 5 keeps only ``<s_x>``).
 
 Units: energies in the Hamiltonian's unit (eV for :mod:`systems`), lengths in
@@ -39,8 +39,7 @@ from .scattering import ScatteringStates
 
 __all__ = ["transmission_matrix", "LandauerCurrent", "landauer_current",
            "CurrentSolver", "BiasPoint", "IVCurve", "iv_sweep",
-           "differential_conductance", "Backscattering", "born_backscattering",
-           "backscattering_rate_eq5_shifted"]
+           "differential_conductance", "Backscattering", "born_backscattering"]
 
 
 def transmission_matrix(smatrix):
@@ -421,30 +420,3 @@ def _localise_degenerate(ur, k, v, mask, tol=1e-7):
             _, rot = np.linalg.eigh(w)
             ur[group] = np.einsum("ac,aio->cio", rot, ur[group])
     return ur
-
-
-def backscattering_rate_eq5_shifted(v, lam, mu, dmu, g, mean_free_path):
-    """Eq. (5) with the current-induced Dirac-point shift kept [eV = hbar/tau].
-
-    The printed Eq. (5) takes the R-L overlap at energy ``mu`` as
-    ``g <s_x> / mu``.  The exchange field also has the component
-    ``-g <s_z> sigma_z``, which shifts the Dirac point to ``k_*`` (text
-    before Eq. 4).  Around ``k_*`` the cubic term reads
-    ``lam (q + k_*)^3 = lam q^3 + 3 lam k_* q^2 + ...``; at the Fermi momenta
-    ``q = +-mu/v`` the even part ``3 lam k_* mu^2 / v^2`` adds to the
-    ``sigma_x`` field and, with Eq. (2), ``3 lam k_* mu^2 / v^2 = -3 g <s_x>``
-    (``k_* = g <s_z> / v``, ``<s_x> / <s_z> = lam mu^2 / v^3``).  The
-    effective backscattering field is ``-g<s_x> + 3 g<s_x> = 2 g <s_x>`` in
-    magnitude, same order in ``lam`` and ``dmu`` as the printed term, so
-
-        1/tau = (v / l) (g lam mu dmu / (2 pi v^4))^2 = 4 x Eq. (5),
-
-    and ``C`` of Eq. (6) becomes ``4 C``.  (The gap of Eq. 4 is unaffected:
-    at ``q = 0`` the shift term vanishes.)  The lattice confirms the factor
-    and its two parts: ``sigma_x`` field alone 1, ``sigma_z`` field alone
-    ``3^2``, both ``(3 - 1)^2`` (validation case ``helical_iv``).
-    """
-    for name, x in dict(v=v, lam=lam, mu=mu, dmu=dmu, g=g, l=mean_free_path).items():
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{name} must be finite, got {x}")
-    return v / mean_free_path * (g * lam * mu * dmu / (2 * np.pi * v**4)) ** 2

@@ -8,8 +8,8 @@ from kwant_noneq import analytic, edge
 from kwant_noneq.homogeneous import (LeadBands, cell_potential,
                                      solve_homogeneous_exchange)
 from kwant_noneq.scattering import ScatteringStates
-from kwant_noneq.transport import (CurrentSolver, backscattering_rate_eq5_shifted,
-                                   born_backscattering, differential_conductance,
+from kwant_noneq.analytic import backscattering_rate_eq5_shifted
+from kwant_noneq.transport import (CurrentSolver, born_backscattering, differential_conductance,
                                    iv_sweep, landauer_current,
                                    transmission_matrix)
 from systems import bhz

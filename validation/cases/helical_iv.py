@@ -30,7 +30,7 @@ What is computed, and how
   ``l = v^2 U / (var g_1D)`` with the same form factor as ``g_1D``.
 * Eq. (5) misses a factor 4: the Dirac-point shift by the ``sigma_z`` part of
   the field adds ``3 lam k_* mu^2 / v^2 = -3 g<s_x>`` to the backscattering
-  field (:func:`~kwant_noneq.transport.backscattering_rate_eq5_shifted`).
+  field (:func:`~kwant_noneq.analytic.backscattering_rate_eq5_shifted`).
   The case checks the printed Eq. (5) with the ``sigma_x`` field alone, the
   ``sigma_z`` field alone (9x) and the full field (4x).
 * Resistive regime: segment chaining (:mod:`kwant_noneq.dephasing`), Eq. (6)
@@ -47,8 +47,8 @@ from kwant_noneq.dephasing import chained_iv
 from kwant_noneq.ensemble import run_ensemble, salt
 from kwant_noneq.homogeneous import (LeadBands, cell_potential, edge_gap,
                                      solve_homogeneous_exchange)
-from kwant_noneq.transport import (backscattering_rate_eq5_shifted,
-                                   born_backscattering)
+from kwant_noneq.analytic import backscattering_rate_eq5_shifted
+from kwant_noneq.transport import born_backscattering
 from systems import bhz
 from validation.records import compare
 
@@ -293,7 +293,7 @@ def _backscattering_records(e, figdata):
              ratio_to_printed_eq5=mean[ref] / eq5[ref]),
         "<R_dis>/L per edge [1/nm] = 1/(v tau), Kwant disorder ensemble, vs "
         "Eq. (5) with the Dirac-point shift (= 4 x printed Eq. 5, see "
-        "transport.backscattering_rate_eq5_shifted); l from the edge-projected "
+        "analytic.backscattering_rate_eq5_shifted); l from the edge-projected "
         "disorder variance (paper's definition); tol = 2 x [lattice s_x, s_z, "
         f"velocity, form factor, window, disorder dressing = {sum(est.values()):.3f}]"
         " + 3 stderr"))
