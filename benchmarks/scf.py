@@ -65,7 +65,7 @@ def main(width, length, panels, U=2.0, mu=0.1, dmu=0.01, tol=1e-9):
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    h1 = update(h0)
+    update(h0)
     prof.disable()
     it = time.perf_counter() - t0
     st = pstats.Stats(prof)

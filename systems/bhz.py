@@ -28,7 +28,7 @@ import kwant
 import tinyarray as ta
 
 __all__ = ["SPIN", "default_params", "make_ribbon_lead", "make_ribbon",
-           "bottom_edge_mask", "site_count"]
+           "bottom_edge_mask"]
 
 _s0 = np.eye(2)
 _sx = np.array([[0, 1], [1, 0]], complex)
@@ -215,7 +215,3 @@ def bottom_edge_mask(syst, fraction=0.5):
     y = np.array([s.tag[1] for s in syst.sites])
     W = y.max() + 1
     return y < fraction * W
-
-
-def site_count(syst):
-    return len(syst.sites)

@@ -2,12 +2,11 @@
 import numpy as np
 import pytest
 import kwant
-import scipy.sparse as sp
 
 from kwant_noneq import analytic
 from kwant_noneq.density import NonequilibriumDensity, local_density
 from kwant_noneq.exchange import (contact_kernel, exchange_potential,
-                                  range_kernel, spin_density)
+                                  range_kernel)
 from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.mixing import ConvergenceError

@@ -252,7 +252,6 @@ def _scf_records(e, figdata):
 def _finite_records(e, figdata):
     """Self-consistent field in the middle of a finite clean ribbon against
     the homogeneous one."""
-    import kwant
     from kwant_noneq.scf import solve_exchange
 
     records = []
