@@ -12,12 +12,15 @@ region's orbitals only.
 This uses Kwant's solver internals (``_make_linear_sys``, ``_factorized``,
 ``_solve_linear_sys``), stable from Kwant 1.4 to 1.5.
 """
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 import kwant
 import kwant.system
 
-__all__ = ["ScatteringStates", "uniform_norbs", "onsite_block_matrix"]
+__all__ = ["ScatteringStates", "SMatrixExpansion", "uniform_norbs",
+           "onsite_block_matrix"]
 
 
 def uniform_norbs(syst):
@@ -172,3 +175,81 @@ class ScatteringStates:
         factorized = self.solver._factorized(lhs)
         data = self.solver._solve_linear_sys(factorized, rhs, kept)
         return SMatrix(data, self._lead_info[node], leads, leads)
+
+    def smatrix_expansion(self, node, potential=None):
+        """The S-matrix at ``node`` and its first order in a further
+        perturbation of the scattering region (Born approximation).
+
+        Kwant solves ``A x = b`` and reads the outgoing amplitudes ``S = P x``.
+        Adding ``dH`` to the scattering region's block of ``A`` changes ``x``
+        by ``-A^-1 dH x`` to first order, so ``dS = -(P A^-1) dH x``.  The rows
+        of ``P A^-1`` solve the transposed system ``A^T y = P^T``: one more
+        factorisation.  Restricted to the scattering region, ``x`` holds the
+        incoming scattering states (:meth:`wave_functions`) and ``y`` the
+        outgoing ones (unit current, ``y_m = conj(psi_m^-)`` for the state
+        that leaves in mode m only), so ``dS_mn = -y_m^T dH psi_n``.
+
+        Parameters
+        ----------
+        node : int
+            Index into ``energies``.
+        potential : scipy.sparse matrix, optional
+            Part of the unperturbed Hamiltonian, as in :meth:`smatrix`.
+
+        Returns
+        -------
+        SMatrixExpansion
+        """
+        from kwant.solvers.common import SMatrix
+        linsys = self._linsys[node]
+        lhs = self._lhs(linsys, potential).tocsc()
+        leads = list(range(len(self.syst.leads)))
+        kept = np.concatenate(list(linsys.indices))
+        if not sum(r.shape[1] for r in linsys.rhs) or not len(kept):
+            raise ValueError(f"no propagating modes at energy node {node}")
+        rhs = sp.bmat([[sp.csc_matrix(r) for r in linsys.rhs]],
+                      format=self.solver.rhsformat)
+        fmt = "to" + self.solver.lhsformat
+        sol = self.solver._solve_linear_sys(
+            self.solver._factorized(getattr(lhs, fmt)()), rhs,
+            np.concatenate([np.arange(self.num_orb), kept]))
+        size = lhs.shape[0]
+        unit = sp.csc_matrix((np.ones(len(kept)), (kept, np.arange(len(kept)))),
+                             shape=(size, len(kept)))
+        adjoint = self.solver._solve_linear_sys(
+            self.solver._factorized(getattr(lhs.T.tocsc(), fmt)()),
+            unit.tocsc() if self.solver.rhsformat == "csc" else unit,
+            slice(self.num_orb))
+        smatrix = SMatrix(sol[self.num_orb:], self._lead_info[node], leads, leads)
+        return SMatrixExpansion(smatrix, np.ascontiguousarray(adjoint.T),
+                                np.ascontiguousarray(sol[:self.num_orb].T))
+
+
+@dataclasses.dataclass
+class SMatrixExpansion:
+    """S-matrix to first order in a perturbation ``dH`` of the scattering
+    region: ``S(dH) = S + dS + O(dH^2)``, ``dS = -outgoing dH incoming^T``.
+
+    Attributes
+    ----------
+    smatrix : kwant.solvers.common.SMatrix
+        The unperturbed S-matrix (all leads in and out).
+    outgoing : ndarray (n_out, num_orb)
+        One row per outgoing mode (the rows of ``smatrix.data``):
+        ``conj`` of the scattering state that leaves through that mode only.
+    incoming : ndarray (n_in, num_orb)
+        One row per incoming mode (its columns): the usual scattering states,
+        unit current (``kwant.wave_function``).
+    """
+    smatrix: object
+    outgoing: np.ndarray
+    incoming: np.ndarray
+
+    def first_order(self, perturbation, out_lead=None, in_lead=None):
+        """``dS`` (dense), optionally only the block ``(out_lead, in_lead)``."""
+        out, inc = self.outgoing, self.incoming
+        if out_lead is not None:
+            out = out[self.smatrix.out_block_coords(out_lead)]
+        if in_lead is not None:
+            inc = inc[self.smatrix.in_block_coords(in_lead)]
+        return -out @ (perturbation @ inc.T)

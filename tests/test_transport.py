@@ -199,3 +199,37 @@ def test_born_against_kwant_ensemble(ribbon16):
     born = e.born(case.MU0, field, 0.2).mean()
     err = per_edge.std(ddof=1) / np.sqrt(res.n)
     assert abs(per_edge.mean() - born) < 3 * err + 0.1 * born
+
+
+def test_smatrix_expansion_is_the_first_order_of_the_smatrix():
+    """S(eps dH) - S(0) - eps dS = O(eps^2) on a disordered BHZ ribbon, all
+    lead blocks, and the unperturbed S-matrix is the one of smatrix()."""
+    import scipy.sparse as sp
+    params = bhz.default_params(**BASE)
+    fsyst = bhz.make_ribbon(10, 8).finalized()
+    states = ScatteringStates(fsyst, [0.1, 0.3], params)
+    rng = np.random.default_rng(3)
+    n = states.num_orb
+    base = sp.diags(rng.uniform(-0.1, 0.1, n))
+    dH = sp.random(n, n, density=0.02, random_state=4)
+    dH = 0.05 * (dH + dH.T)
+    for node in range(2):
+        ex = states.smatrix_expansion(node, base)
+        S0 = states.smatrix(node, base)
+        assert np.allclose(ex.smatrix.data, S0.data, atol=1e-12)
+        first = ex.first_order(dH)
+        assert np.abs(first).max() > 1e-4            # a real test of dS
+        rem = [np.abs(states.smatrix(node, base + eps * dH).data - S0.data
+                      - eps * first).max() for eps in (1e-2, 5e-3)]
+        # the remainder is second order: small, and quartered by halving eps
+        assert rem[0] < 0.05 * 1e-2 * np.abs(first).max()
+        assert 3.5 < rem[0] / rem[1] < 4.5
+        block = ex.first_order(dH, out_lead=1, in_lead=0)
+        assert np.allclose(block, first[S0.block_coords(1, 0)])
+
+
+def test_smatrix_expansion_needs_modes():
+    fsyst = _wire()
+    states = ScatteringStates(fsyst, [5.0])          # above the chain's band
+    with pytest.raises(ValueError, match="no propagating modes"):
+        states.smatrix_expansion(0)
