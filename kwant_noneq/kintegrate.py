@@ -78,16 +78,20 @@ def _band_velocity(H, k, band, degeneracy_tol=1e-9):
     return np.take_along_axis(v, band[:, None, None], axis=2)[..., 0]
 
 
-def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60):
+def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60, grid_energies=None):
     """Radii where band energies cross mu on rays ``center + r (cos, sin)``.
 
     Returns arrays (angle index, band, radius) of all sign changes of
     ``e_n - mu`` between consecutive ``r_grid`` points, refined by the
     Illinois (modified regula falsi) method to machine precision.
+    ``grid_energies`` (nth, nr, nb): the bands on the ray grid, if known
+    (they do not depend on mu).
     """
     dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-    k = center + r_grid[None, :, None] * dirs[:, None, :]
-    e = _energies(H, k) - mu                        # (nth, nr, nb)
+    if grid_energies is None:
+        k = center + r_grid[None, :, None] * dirs[:, None, :]
+        grid_energies = _energies(H, k)
+    e = grid_energies - mu                          # (nth, nr, nb)
     s = np.sign(e)
     i_th, i_r, i_b = np.nonzero(s[:, :-1] * s[:, 1:] < 0)
     a, b = r_grid[i_r], r_grid[i_r + 1]
@@ -148,6 +152,23 @@ class ContinuumPolar:
         self.n_search = int(n_search)
         self.k_cut = self.k_max if k_cut is None else float(k_cut)
         self.n_graded = int(n_graded)
+        # Band energies on the bracketing ray grids do not depend on mu;
+        # recomputing them was ~half the time of a thermal (many-energy)
+        # evaluation.  Keyed by grid radius; valid for one Hamiltonian.
+        self._ray_cache = {}
+
+    def _crossings(self, H, mu, radius):
+        angles = self._angles()
+        r_grid = np.linspace(0, radius, self.n_search)
+        hit = self._ray_cache.get(radius)
+        if hit is None or hit[0] is not H:
+            dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
+            k = self.center + r_grid[None, :, None] * dirs[:, None, :]
+            if len(self._ray_cache) >= 4:            # bounded memory
+                self._ray_cache.pop(next(iter(self._ray_cache)))
+            hit = self._ray_cache[radius] = (H, _energies(H, k))
+        return _ray_crossings(H, mu, self.center, angles, r_grid,
+                              grid_energies=hit[1])
 
     def refined(self, factor=2):
         """The same integrator with ``factor`` times more nodes."""
@@ -161,8 +182,7 @@ class ContinuumPolar:
     def fermi_surface(self, H, mu):
         """Fermi-surface quadrature (weights 1/(nm^2 eV))."""
         angles = self._angles()
-        r_grid = np.linspace(0, self.k_max, self.n_search)
-        i_th, band, r = _ray_crossings(H, mu, self.center, angles, r_grid)
+        i_th, band, r = self._crossings(H, mu, self.k_max)
         d = np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
         k = self.center + r[:, None] * d
         vel = _band_velocity(H, k, band)
@@ -178,8 +198,7 @@ class ContinuumPolar:
         """
         angles = self._angles()
         nth, nb = self.n_angles, H.norbs
-        r_grid = np.linspace(0, self.k_cut, self.n_search)
-        i_th, band, r = _ray_crossings(H, mu, self.center, angles, r_grid)
+        i_th, band, r = self._crossings(H, mu, self.k_cut)
         # Breakpoints per (angle, band): 0, crossings..., k_cut.
         counts = np.zeros((nth, nb), dtype=int)
         np.add.at(counts, (i_th, band), 1)
@@ -282,6 +301,7 @@ class LatticePockets:
         # Grid energies and windows do not depend on mu: computed once per
         # Hamiltonian (a mu sweep spent ~20 % of its time recomputing them).
         self._grid_cache = None
+        self._polars = {}          # polar rules keep their ray-grid caches
 
     def refined(self, factor=2):
         return LatticePockets(self.reciprocal_vectors, self.pocket_centers,
@@ -290,8 +310,12 @@ class LatticePockets:
                               self.n_search)
 
     def _polar(self, center, radius):
-        return ContinuumPolar(radius, center, self.n_angles, self.n_radial,
-                              self.n_search, k_cut=radius)
+        key = (tuple(center), radius)
+        if key not in self._polars:
+            self._polars[key] = ContinuumPolar(radius, center, self.n_angles,
+                                               self.n_radial, self.n_search,
+                                               k_cut=radius)
+        return self._polars[key]
 
     def fermi_surface(self, H, mu):
         parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(H, mu)
