@@ -189,10 +189,13 @@ def _nodes(flavour, quad):
     ns = getattr(quad, "static_count", 0)
     if ns:
         hit = flavour._static_nodes.get(ns)
-        if (hit is None or not np.array_equal(hit[0], quad.k[:ns])
+        if (hit is None or hit[3] is not flavour.hamiltonian
+                or hit[4] is not flavour.spin
+                or not np.array_equal(hit[0], quad.k[:ns])
                 or not np.array_equal(hit[1], quad.band[:ns])):
             hit = (quad.k[:ns].copy(), quad.band[:ns].copy(),
-                   _node_geometry(flavour, quad.k[:ns], quad.band[:ns]))
+                   _node_geometry(flavour, quad.k[:ns], quad.band[:ns]),
+                   flavour.hamiltonian, flavour.spin)
             if len(flavour._static_nodes) >= 4:     # bounded memory
                 flavour._static_nodes.pop(next(iter(flavour._static_nodes)))
             flavour._static_nodes[ns] = hit

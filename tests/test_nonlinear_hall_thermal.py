@@ -119,3 +119,19 @@ def test_screened_intervalley_differs_from_contact_zero():
     kf = np.sqrt(mu ** 2 - DELTA ** 2) / HV
     assert abs(finite / intra) > 0.1
     assert abs(wide / intra) < 4 * kf / 1e3
+
+
+def test_caches_follow_the_hamiltonian():
+    """The mu-independent caches (lattice grid geometry, ray grids) must not
+    serve a Flavour whose Hamiltonian was replaced: the result equals a
+    fresh computation."""
+    from systems.dirac2d import h_pt_flavour
+    p = dict(P, alpha=0.1 * HV)
+    fl = h_pt_flavour(p, lattice=True, n_grid=32, n_angles=16, n_radial=8)
+    enh_pt_conductivity(fl, 0.15, V0)                      # fills the caches
+    p2 = dict(p, delta=0.06)
+    fresh = h_pt_flavour(p2, lattice=True, n_grid=32, n_angles=16, n_radial=8)
+    fl.hamiltonian = fresh.hamiltonian
+    np.testing.assert_allclose(enh_pt_conductivity(fl, 0.15, V0).sigma,
+                               enh_pt_conductivity(fresh, 0.15, V0).sigma,
+                               rtol=1e-12, atol=0)
