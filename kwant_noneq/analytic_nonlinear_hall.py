@@ -80,7 +80,11 @@ def bcd_t(mu, delta, hbar_v, alpha, tau):
 
 def exchange_factors_t(mu, delta, hbar_v, alpha, xi):
     """First-order factors A^{xy,eta} (1/eV) and C^{eta y} (1/nm) of one
-    valley of H_T (module docstring); returns (A, C) arrays of length 3."""
+    valley of H_T (module docstring); returns (A, C) arrays of length 3.
+
+    ``C`` is the Fermi-surface (tau) part of the exchange field of Eq. (3):
+    ``U^eta = e E^y V0 (tau/hbar) C^{eta y}`` (contact V0); ``A`` is the
+    Fermi-surface factor of Eq. (8)/(10)."""
     mu, pf2 = _check(mu, delta)
     m = np.where(pf2 > 0, mu, 1.0)
     w = alpha / hbar_v
@@ -113,7 +117,8 @@ def enh_t(mu, delta, hbar_v, alpha, tau, V0, valley_exchange="intra"):
 
 
 def inh_pt(mu, delta, hbar_v, alpha):
-    """Intrinsic (BCP) nonlinear Hall of H_PT, first order in alpha::
+    """Intrinsic (BCP) nonlinear Hall of H_PT, first order in alpha (the
+    paper's sigma_INH, in the text on H_PT, unnumbered; BCP G after Eq. 5)::
 
         sigma^{xyx} = -sigma^{yxx} = (e^3/hbar) alpha (mu^2 - Delta^2) / (4 pi mu^4)
 
@@ -126,7 +131,11 @@ def inh_pt(mu, delta, hbar_v, alpha):
 
 def exchange_factors_pt(mu, delta, hbar_v, alpha):
     """First-order factors of H_PT: A^{xy,eta} (1/eV) and B^{eta x} (1/nm^2
-    x nm/eV = 1/(nm eV)), arrays of length 3 (module docstring)."""
+    x nm/eV = 1/(nm eV)), arrays of length 3 (module docstring).
+
+    ``B`` is the interband (Fermi-sea SBP) part of the exchange field of
+    Eq. (3): ``U^eta = e E^x V0 B^{eta x}`` (contact V0); ``A`` the
+    Fermi-surface factor of Eq. (8)/(9)."""
     mu, pf2 = _check(mu, delta)
     m = np.where(pf2 > 0, mu, 1.0)
     w = alpha / hbar_v

@@ -272,6 +272,88 @@ def misc_records():
     return recs
 
 
+def screened_thermal_records():
+    """Screened V(q) = V0 q_s/(q + q_s) at T > 0 (double energy average over
+    pairs of T = 0 surfaces, Fermi occupations on the sea side).
+
+    * A constant callable V(q) = V0 runs the pair machinery and must equal
+      the factorised contact result (a different thermal rule, trapezoid):
+      tolerance = the sum of the two convergence estimates.
+    * kT -> 0: sigma(kT) - sigma(0) = c2 kT^2 (1 + O((pi kT/w)^2)), w the
+      smallest energy scale of the T = 0 integrand, min(mu - Delta, hbar v
+      q_s).  So d(2kT)/d(kT) = 4 (1 + 3 O((pi kT/w)^2)); tolerance
+      3 (pi kT/w)^2 plus the k-quadrature noise 2 conv |sigma| / |d(kT)|
+      (relative to 4).
+      T = 0 reference at the same k resolution as the thermal surfaces.
+    * H_T has no ENH^(PT) at any T for either valley coupling (T symmetry).
+    """
+    recs = []
+    p = _params(0.1)
+    quad0 = dict(n_angles=16, n_radial=6)     # refined (T = 0) == QUAD base
+    tv, pt = h_t_flavours(p, **QUAD), h_pt_flavour(p, **QUAD)
+    tv0, pt0 = h_t_flavours(p, **quad0), h_pt_flavour(p, **quad0)
+    const = lambda q: V0 * np.ones_like(q)
+    mu, kT = 0.12, 3e-3
+    intra = enh_t_conductivity(tv, mu, TAU, V0, kT=kT).sigma[0, 1, 1]
+    for ve in ("intra", "inter"):
+        a = enh_t_conductivity(tv, mu, TAU, const, ve, kT=kT)
+        b = enh_t_conductivity(tv, mu, TAU, V0, ve, kT=kT)
+        recs.append(compare(
+            CASE, f"ENH_T_screened_const_V_vs_contact_finite_T_{ve}",
+            (a.sigma[0, 1, 1] - b.sigma[0, 1, 1]) / abs(intra), 0.0,
+            (a.convergence * np.abs(a.sigma).max()
+             + b.convergence * np.abs(b.sigma).max()) / abs(intra) + 1e-12,
+            dict(mu=mu, kT=kT, valley_exchange=ve, pairwise=a.sigma[0, 1, 1],
+                 contact=b.sigma[0, 1, 1], units="A nm/V^2"),
+            "V(q) = V0 as a callable (pairs) vs factorised contact; "
+            "relative to the intravalley value", absolute=True))
+    a = enh_pt_conductivity(pt, mu, const, kT=kT)
+    b = enh_pt_conductivity(pt, mu, V0, kT=kT)
+    recs.append(compare(
+        CASE, "ENH_PT_screened_const_V_vs_contact_finite_T", a.sigma[0, 1, 0],
+        b.sigma[0, 1, 0], a.convergence + b.convergence + 1e-12,
+        dict(mu=mu, kT=kT, units="A nm/V^2"),
+        "V(q) = V0 as a callable: T = 0 sea + thermal shell vs trapezoid "
+        "average of T = 0 seas"))
+    sv = screened_interaction(V0, p["q_s"])
+    kts = (2e-3, 4e-3)
+    for name, mu, runs in (
+            ("ENH_T_screened_intra", 0.12, lambda fl, m, t: enh_t_conductivity(
+                fl, m, TAU, sv, "intra", kT=t)),
+            ("ENH_T_screened_inter", 0.12, lambda fl, m, t: enh_t_conductivity(
+                fl, m, TAU, sv, "inter", kT=t)),
+            ("ENH_PT_screened", 0.10, lambda fl, m, t: enh_pt_conductivity(
+                fl, m, sv, kT=t))):
+        comp = COMPONENT[name.split("_screened")[0]]
+        flav, flav0 = (tv, tv0) if name.startswith("ENH_T") else (pt, pt0)
+        zero = runs(flav0, mu, 0.0)
+        res = [runs(flav, mu, t) for t in kts]
+        d = [r.sigma[comp] - zero.sigma[comp] for r in res]
+        w = min(mu - DELTA, HV * p["q_s"])
+        # k-quadrature error of the (32, 12) surfaces, estimated against
+        # (64, 24) by the thermal results themselves.
+        conv = max(r.convergence for r in res)
+        noise = 2 * conv * abs(zero.sigma[comp]) / abs(d[0])
+        recs.append(compare(
+            CASE, f"{name}_kT_to_zero_ratio_mu={mu * 1e3:.0f}meV",
+            d[1] / d[0], 4.0, 4 * (3 * (np.pi * kts[0] / w) ** 2 + noise),
+            dict(mu=mu, kT_eV=kts, sigma_T0=zero.sigma[comp],
+                 rel_change_at_kT=[x / zero.sigma[comp] for x in d],
+                 convergence=conv, units="A nm/V^2"),
+            "[sigma(4 meV) - sigma(0)] / [sigma(2 meV) - sigma(0)] = 4 "
+            "(Sommerfeld, O(kT^2)); tol 3 (pi kT/w)^2 + k-noise", absolute=True))
+    scale = abs(enh_pt_conductivity(pt, 0.12, sv).sigma[0, 1, 0])
+    for ve in ("intra", "inter"):
+        r = enh_pt_conductivity(tv, 0.12, sv, ve, kT=kT, thermal_nodes=4)
+        recs.append(compare(
+            CASE, f"ENH_PT_screened_finite_T_T_model_zero_{ve}",
+            np.abs(r.sigma).max() / scale, 0.0, 1e-10,
+            dict(kT=kT, valley_exchange=ve),
+            "T symmetry maps valley (xi, k) to (-xi, -k) and V(|q|) is even",
+            absolute=True))
+    return recs
+
+
 def sbp_records_and_figure(figdir):
     """Fig. 2: SBP maps of H_PT (conduction band)."""
     import matplotlib.pyplot as plt
@@ -326,57 +408,68 @@ def sbp_records_and_figure(figdir):
 
 
 def figure3(figdir):
-    """Fig. 3 (a-d) at the paper's parameters: numerics (points) over the
-    first-order closed forms (lines)."""
+    """Fig. 3 (a-d) at the paper's parameters.  (a), (c): numerics (points,
+    contact V0 and screened V_q) over the first-order closed forms (lines).
+    (b), (d): |ENH/other| over (mu, V/V0) from the numerics at V0 (ENH is
+    linear in V0 for the contact interaction), contour at 1."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
     w = 0.1
     a = w * HV
     p = _params(w)
     tv, pt = h_t_flavours(p, **QUAD), h_pt_flavour(p, **QUAD)
+    sv = screened_interaction(V0, p["q_s"])
     mus_line = np.linspace(0.0505, 0.3, 300)
     mus = np.linspace(0.055, 0.3, 18)
-    num = {n: [] for n in ("BCD", "ENH_T", "INH", "ENH_PT")}
+    num = {n: [] for n in ("BCD", "ENH_T", "INH", "ENH_PT", "ENH_T_q", "ENH_PT_q")}
     for mu in mus:
         num["BCD"].append(bcd_conductivity(tv, mu, TAU).sigma[0, 1, 1])
         num["ENH_T"].append(enh_t_conductivity(tv, mu, TAU, V0).sigma[0, 1, 1])
+        num["ENH_T_q"].append(enh_t_conductivity(tv, mu, TAU, sv).sigma[0, 1, 1])
         num["INH"].append(inh_conductivity(pt, mu).sigma[0, 1, 0])
         num["ENH_PT"].append(enh_pt_conductivity(pt, mu, V0).sigma[0, 1, 0])
-    fig, ax = plt.subplots(2, 2, figsize=(10, 8))
+        num["ENH_PT_q"].append(enh_pt_conductivity(pt, mu, sv).sigma[0, 1, 0])
+    num = {k: np.array(v) for k, v in num.items()}
+    fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
     mev = 1e3
     ax[0, 0].plot(mus_line * mev, an.enh_t(mus_line, DELTA, HV, a, TAU, V0)[:, 0, 1, 1],
-                  "r-", label=r"$\sigma_{ENH}^{(T)}$ first order")
+                  "r-", label=r"$\sigma_{ENH}^{(T)}$ first order, $V_0$")
     ax[0, 0].plot(mus_line * mev, an.bcd_t(mus_line, DELTA, HV, a, TAU)[:, 0, 1, 1],
                   "b-", label=r"$\sigma_{BCD}$ first order")
-    ax[0, 0].plot(mus * mev, num["ENH_T"], "ro", ms=4, label="numerics")
+    ax[0, 0].plot(mus * mev, num["ENH_T"], "ro", ms=4, label="numerics, contact $V_0$")
+    ax[0, 0].plot(mus * mev, num["ENH_T_q"], "gs", ms=4,
+                  label=r"numerics, screened $V_q$, $q_s$ = 0.2/nm")
     ax[0, 0].plot(mus * mev, num["BCD"], "bo", ms=4)
     ax[0, 0].set_title(r"(a) $H_T$: $\sigma^{xyy}$ (A nm/V$^2$), $\tau$ = 0.5 ps")
-    ratio_mu = np.linspace(0.06, 0.4, 200)
-    for f in (0.25, 0.5, 1, 2):
-        r = (an.enh_t(ratio_mu, DELTA, HV, a, TAU, f * V0)[:, 0, 1, 1]
-             / an.bcd_t(ratio_mu, DELTA, HV, a, TAU)[:, 0, 1, 1])
-        ax[0, 1].plot(ratio_mu * mev, np.abs(r), label=f"V = {f:g} V0")
-    ax[0, 1].plot(mus * mev, np.abs(np.array(num["ENH_T"]) / num["BCD"]), "ko", ms=3,
-                  label="numerics, V0")
-    ax[0, 1].set_title(r"(b) $|\sigma_{ENH}^{(T)}/\sigma_{BCD}|$ (signs opposite)")
     ax[1, 0].plot(mus_line * mev, an.enh_pt(mus_line, DELTA, HV, a, V0)[:, 0, 1, 0],
-                  "r-", label=r"$\sigma_{ENH}^{(PT)}$ first order")
+                  "r-", label=r"$\sigma_{ENH}^{(PT)}$ first order, $V_0$")
     ax[1, 0].plot(mus_line * mev, an.inh_pt(mus_line, DELTA, HV, a)[:, 0, 1, 0],
                   "b-", label=r"$\sigma_{INH}$ first order")
-    ax[1, 0].plot(mus * mev, num["ENH_PT"], "ro", ms=4, label="numerics")
+    ax[1, 0].plot(mus * mev, num["ENH_PT"], "ro", ms=4, label="numerics, contact $V_0$")
+    ax[1, 0].plot(mus * mev, num["ENH_PT_q"], "gs", ms=4,
+                  label=r"numerics, screened $V_q$")
     ax[1, 0].plot(mus * mev, num["INH"], "bo", ms=4)
     ax[1, 0].set_title(r"(c) $H_{PT}$: $\sigma^{xyx}$ (A nm/V$^2$)")
-    for f in (0.25, 0.5, 1, 2):
-        r = (an.enh_pt(ratio_mu, DELTA, HV, a, f * V0)[:, 0, 1, 0]
-             / an.inh_pt(ratio_mu, DELTA, HV, a)[:, 0, 1, 0])
-        ax[1, 1].plot(ratio_mu * mev, np.abs(r), label=f"V = {f:g} V0")
-    ax[1, 1].plot(mus * mev, np.abs(np.array(num["ENH_PT"]) / num["INH"]), "ko",
-                  ms=3, label="numerics, V0")
-    ax[1, 1].set_title(r"(d) $|\sigma_{ENH}^{(PT)}/\sigma_{INH}|$ (signs opposite)")
+    scales = np.logspace(-1, 1, 41)
+    for axx, ratio, lab in ((ax[0, 1], num["ENH_T"] / num["BCD"],
+                             r"(b) $|\sigma_{ENH}^{(T)}/\sigma_{BCD}|$"),
+                            (ax[1, 1], num["ENH_PT"] / num["INH"],
+                             r"(d) $|\sigma_{ENH}^{(PT)}/\sigma_{INH}|$")):
+        grid = np.abs(ratio)[None, :] * scales[:, None]
+        im = axx.pcolormesh(mus * mev, scales, grid, shading="nearest",
+                            norm=LogNorm(vmin=grid.min(), vmax=grid.max()),
+                            cmap="viridis")
+        axx.contour(mus * mev, scales, grid, levels=[1.0], colors="w")
+        axx.set_yscale("log")
+        axx.set_ylabel(r"interaction $V/V_0$")
+        axx.set_title(lab + " (signs opposite); white: ratio 1")
+        fig.colorbar(im, ax=axx)
     for a_ in ax.ravel():
         a_.set_xlabel(r"$\mu$ (meV)")
+    for a_ in (ax[0, 0], ax[1, 0]):
         a_.legend(fontsize=7)
     fig.suptitle(r"Fig. 3: $\Delta$ = 50 meV, v = 4e5 m/s, $\alpha/\hbar v$ = 0.1, "
-                 r"$V_0 = e^2/(4\pi\epsilon_0 q_s)$, $q_s$ = 0.2/nm")
+                 r"$V_0 = e^2/(4\pi\epsilon_0 q_s)$ = 7.2 eV nm$^2$, $q_s$ = 0.2/nm, T = 0")
     fig.tight_layout()
     fig.savefig(figdir / "nonlinear_hall_fig3.png", dpi=110)
     plt.close(fig)
@@ -387,10 +480,30 @@ def figure3(figdir):
             compare(CASE, "ENH_PT_opposite_sign_to_INH",
                     float(np.all(np.sign(num["ENH_PT"]) == -np.sign(num["INH"]))),
                     1.0, 0, {}, "Fig. 3c: opposite sign", absolute=True)]
-    ratio_t = np.abs(np.array(num["ENH_T"]) / num["BCD"])
+    ratio_t = np.abs(num["ENH_T"] / num["BCD"])
     recs.append(compare(CASE, "ENH_T_ratio_grows_with_mu",
                         float(np.all(np.diff(ratio_t) > 0)), 1.0, 0, {},
                         "Fig. 3b: |ENH/BCD| increases with mu", absolute=True))
+    # Fig. 3c,d: ENH^(PT) dominates INH at the paper's parameters; numeric
+    # ratio vs the first-order ratio -V0 (mu^2 + 2 Delta^2)/(2 pi hv^2 mu)
+    # (off by O(w^2) at w = 0.1, as the responses themselves).
+    mu = mus[np.argmin(np.abs(mus - 0.15))]
+    i = int(np.argmin(np.abs(mus - 0.15)))
+    ref = -V0 * (mu ** 2 + 2 * DELTA ** 2) / (2 * np.pi * HV ** 2 * mu)
+    recs.append(compare(
+        CASE, f"ENH_PT_over_INH_ratio_mu={mu * 1e3:.0f}meV",
+        num["ENH_PT"][i] / num["INH"][i], ref, 2 * _first_order_tol(w, mu),
+        dict(mu=mu, min_abs_ratio_on_curve=float(np.abs(num["ENH_PT"] / num["INH"]).min())),
+        "Fig. 3c,d: |ratio| > 1, ENH dominates; tol 2 x first-order (two responses)"))
+    # Screened V_q reduces ENH (V_q <= V0) without changing its sign.
+    for name, comp in (("ENH_T", "ENH_T_q"), ("ENH_PT", "ENH_PT_q")):
+        r = num[comp] / num[name]
+        recs.append(compare(
+            CASE, f"{name}_screened_same_sign_and_smaller",
+            float(np.all((r > 0) & (r < 1))), 1.0, 0,
+            dict(ratio_range=[float(r.min()), float(r.max())]),
+            "0 < sigma(V_q)/sigma(V0) < 1 on the Fig. 3 curve (V_q <= V0 "
+            "and both factors keep their sign)", absolute=True))
     return recs
 
 
@@ -403,6 +516,7 @@ def run(figdir):
     recs += symmetry_records()
     recs += exponent_records()
     recs += misc_records()
+    recs += screened_thermal_records()
     recs += lattice_records()
     recs += sbp_records_and_figure(figdir)
     recs += figure3(figdir)
