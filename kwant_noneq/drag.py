@@ -138,7 +138,7 @@ def _nodes(n):
 
 
 def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
-                      n_omega=40, n_k=48):
+                      n_omega=40, n_k=48, screening="dynamic"):
     """Longitudinal and anomalous Hall drag at temperature T (K).
 
     Parameters
@@ -153,6 +153,11 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     n_q, n_tail, n_omega, n_k : int
         Gauss-Legendre nodes: q on [0, 2k_F], q on the thermal tail, omega,
         and the k integral inside each vertex.
+    screening : {"dynamic", "static"}
+        ``"dynamic"`` (default): ``Pi_l(q, omega; T)`` complex, intra- and
+        interband, from ``layer.pi_dynamic``.  ``"static"``: ``Re Pi_l(q, 0;
+        T=0) + i Im Pi_l(q, omega; T)`` (intraband Im from ``response``), the
+        earlier approximation, kept for comparison.
 
     Returns
     -------
@@ -160,6 +165,8 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     """
     if not T > 0:
         raise ValueError(f"T must be > 0 (K), got {T}")
+    if screening not in ("dynamic", "static"):
+        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
     kT = KB * T
     q1 = min(active.q_breakpoint(T), passive.q_breakpoint(T))
     q2 = min(active.q_support(T), passive.q_support(T))
@@ -185,8 +192,15 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     qq = np.broadcast_to(q[:, None], omega.shape)
     ia, ga, _ = active.response(qq, omega, T, n_k=n_k)
     ip, gp, hp = passive.response(qq, omega, T, n_k=n_k)
-    V = interlayer_potential(qq, active.pi_static(q)[:, None] + 1j * ia,
-                             passive.pi_static(q)[:, None] + 1j * ip, d, eps_r)
+    if screening == "dynamic":
+        pi_a = active.pi_dynamic(qq, omega, T)
+        pi_p = passive.pi_dynamic(qq, omega, T)
+    elif screening == "static":
+        pi_a = active.pi_static(q)[:, None] + 1j * ia
+        pi_p = passive.pi_static(q)[:, None] + 1j * ip
+    else:
+        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
+    V = interlayer_potential(qq, pi_a, pi_p, d, eps_r)
     kernel = np.abs(V) ** 2 / np.sinh(omega / (2 * kT)) ** 2
     # Even integrand: 2 x int_0^inf d omega.
     weight = 2 * womega * (q * wq)[:, None] * kernel / (16 * kT)
