@@ -31,6 +31,7 @@ What lives here
   :func:`low_temperature_drag_coefficients`.
 """
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -142,10 +143,18 @@ def pi_vacuum(q, omega, A, M):
 #: :meth:`MassiveDiracLayer.pi_dynamic` (cosine map per piece: the integrand
 #: is smooth; 16 nodes give ~1e-10 unless an edge lies just outside a piece).
 N_SEA = 16
+#: Nodes per piece of the T = 0 Fermi sea (edge-adapted maps, the integrand
+#: is a polynomial in E = r + g sinh^2 u, spanning several e-folds in u).
+N_SEA_T0 = 24
+
+
+@functools.lru_cache(maxsize=None)
+def _leggauss(n):
+    return np.polynomial.legendre.leggauss(n)
 
 
 def _cos_nodes(n):
-    x, wx = np.polynomial.legendre.leggauss(n)
+    x, wx = _leggauss(n)
     t = 0.5 * np.pi * (x + 1)
     # x = (1 - cos t)/2 on [0, 1] removes inverse square roots at both ends.
     return 0.5 * (1 - np.cos(t)), 0.25 * np.pi * np.sin(t) * wx
@@ -197,6 +206,90 @@ def _integrate_sea(q, w, A, M, x_lo, x_hi, E_of_x, x_of_E, weight, n):
             sgn_s = 1.0 if sig > 0 else np.sign(wn - E)
             G = np.where(positive, N * np.sign(gam) / root, -1j * N * sgn_s / root)
             total += ((b - a) * ws * weight(x) * G).sum(-1)
+    return total
+
+
+def _sea_T0(q, w, A, M, lo, hi, n):
+    """``int_lo^hi dE G(E)`` (the T = 0 Fermi sea), maps adapted to the edges.
+
+    ``R_sigma = a (E - r1)(E - r2)`` with ``a = -4c``.  Next to a pair of
+    real roots the substitutions ``E = r2 + g sinh^2 u`` (outside, ``g = r2 -
+    r1``) and ``E = r1 + g sin^2 u`` (between) make ``dE/sqrt|R| = 2 du/sqrt|a|``
+    exactly, with the factors ``E - r`` formed without cancellation; for
+    complex roots ``rho +- i eta``, ``E = rho + eta sinh u``.  The integrand
+    left is a polynomial in E: smooth in u even when the two edges are much
+    closer to each other than to the ends of the interval (small q).  Where
+    the edges are farther from the interval than its length, the cosine map
+    in E is used instead (the integrand is smooth there).
+    """
+    x, wx = _leggauss(n)
+    t, wt = 0.5 * (x + 1), 0.5 * wx
+    lo = np.broadcast_to(np.asarray(lo, float), q.shape)
+    hi = np.broadcast_to(np.asarray(hi, float), q.shape)
+    c = A ** 2 * q ** 2 - w ** 2
+    acoef = -4 * c
+    safe_a = np.where(acoef != 0, acoef, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disc = 1 + 4 * M ** 2 / np.where(c != 0, c, np.inf)
+    half = 0.5 * A * q * np.sqrt(np.abs(disc))
+    total = np.zeros(q.shape, dtype=complex)
+    s_cos, w_cos = _cos_nodes(n)
+    for sig in (1.0, -1.0):
+        rho = -sig * w / 2
+        real = disc >= 0
+        r1, r2 = rho - half, rho + half
+        g = 2 * half
+        # distance of the nearest edge from [lo, hi]
+        d1 = np.maximum.reduce([lo - r1, r1 - hi, np.zeros_like(lo)])
+        d2 = np.maximum.reduce([lo - r2, r2 - hi, np.zeros_like(lo)])
+        d0 = np.maximum.reduce([lo - rho, rho - hi, np.zeros_like(lo)])
+        dist = np.where(real, np.minimum(d1, d2), np.hypot(d0, half))
+        near = (dist < (hi - lo)) & (acoef != 0)
+        pieces = []
+        # far: cosine map in E on the whole interval, R evaluated directly
+        E = lo[..., None] + (hi - lo)[..., None] * s_cos
+        N, R, gam = _sea_quadratic(E, q[..., None], w[..., None], A, M, sig)
+        jac_over_root = (hi - lo)[..., None] * w_cos / np.sqrt(np.maximum(np.abs(R), 1e-300))
+        pieces.append((~near, E, R > 0, gam, N, jac_over_root))
+        # near, real roots: three pieces (below r1, between, above r2)
+        gg = np.where(real & near & (g > 0), g, 1.0)[..., None]
+        rr1, rr2 = r1[..., None], r2[..., None]
+        lo_, hi_ = lo[..., None], hi[..., None]
+        ra = 2 / np.sqrt(np.abs(safe_a))[..., None]
+        # above r2: E = r2 + g sinh^2 u on [max(lo, r2), hi]
+        a_ = np.maximum(lo_, rr2); b_ = np.maximum(hi_, rr2)
+        ua = np.arcsinh(np.sqrt((a_ - rr2) / gg)); ub = np.arcsinh(np.sqrt((b_ - rr2) / gg))
+        u = ua + (ub - ua) * t
+        E = rr2 + gg * np.sinh(u) ** 2
+        N, _, gam = _sea_quadratic(E, q[..., None], w[..., None], A, M, sig)
+        pieces.append((real & near, E, (safe_a > 0)[..., None], gam, N, (ub - ua) * wt * ra))
+        # below r1: E = r1 - g sinh^2 u on [lo, min(hi, r1)]
+        a_ = np.minimum(hi_, rr1); b_ = np.minimum(lo_, rr1)
+        ua = np.arcsinh(np.sqrt((rr1 - a_) / gg)); ub = np.arcsinh(np.sqrt((rr1 - b_) / gg))
+        u = ua + (ub - ua) * t
+        E = rr1 - gg * np.sinh(u) ** 2
+        N, _, gam = _sea_quadratic(E, q[..., None], w[..., None], A, M, sig)
+        pieces.append((real & near, E, (safe_a > 0)[..., None], gam, N, (ub - ua) * wt * ra))
+        # between: E = r1 + g sin^2 u on [max(lo, r1), min(hi, r2)]
+        a_ = np.clip(lo_, rr1, rr2); b_ = np.clip(hi_, rr1, rr2)
+        ua = np.arcsin(np.sqrt(np.clip((a_ - rr1) / gg, 0, 1)))
+        ub = np.arcsin(np.sqrt(np.clip((b_ - rr1) / gg, 0, 1)))
+        u = ua + (ub - ua) * t
+        E = rr1 + gg * np.sin(u) ** 2
+        N, _, gam = _sea_quadratic(E, q[..., None], w[..., None], A, M, sig)
+        pieces.append((real & near, E, (safe_a < 0)[..., None], gam, N, (ub - ua) * wt * ra))
+        # near, complex roots: E = rho + eta sinh u (R = a((E - rho)^2 + eta^2) > 0)
+        eta = np.where(~real & near, half, 1.0)[..., None]
+        ua = np.arcsinh((lo_ - rho[..., None]) / eta); ub = np.arcsinh((hi_ - rho[..., None]) / eta)
+        u = ua + (ub - ua) * t
+        E = rho[..., None] + eta * np.sinh(u)
+        N, _, gam = _sea_quadratic(E, q[..., None], w[..., None], A, M, sig)
+        pieces.append((~real & near, E, np.ones_like(E, dtype=bool), gam, N,
+                       (ub - ua) * wt / np.sqrt(np.abs(safe_a))[..., None]))
+        for use, E, positive, gam, N, jac in pieces:
+            sgn_s = 1.0 if sig > 0 else np.sign(w[..., None] - E)
+            G = np.where(positive, N * np.sign(gam), -1j * N * sgn_s) * jac
+            total += np.where(use, np.nan_to_num(G.sum(-1)), 0.0)
     return total
 
 
@@ -378,9 +471,7 @@ class MassiveDiracLayer:
         w = np.abs(omega)
         out = pi_vacuum(q, w, A, M).astype(complex)
         if mu > M:
-            ident = lambda x: x
-            sea = _integrate_sea(q, w, A, M, M, mu, ident, ident,
-                                 lambda x: np.ones_like(x), n)
+            sea = _sea_T0(q, w, A, M, M, mu, N_SEA_T0)
             out = out + (mu - M) / (2 * np.pi * A ** 2) - sea / (4 * np.pi * A ** 2)
         out = np.where(q > 0, out, 0.0)
         return np.where(omega < 0, np.conj(out), out)
@@ -415,9 +506,7 @@ class MassiveDiracLayer:
                 continue                      # weight below exp(-THERMAL_WINDOW)
             occupied = kT * np.logaddexp(0.0, (m - M) / kT)
             if m > M:
-                ident = lambda x: x
-                sea = _integrate_sea(q, w, A, M, M, m, ident, ident,
-                                     lambda x: np.ones_like(x), n)
+                sea = _sea_T0(q, w, A, M, M, m, N_SEA_T0)
                 up = lambda x, m=m: m + 2 * kT * np.arctanh(x)
                 sea = sea + _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(W / (2 * kT)), up,
@@ -571,7 +660,7 @@ class MassiveDiracLayer:
         xlo = np.tanh((elo - cen) / (2 * s))
         xhi = np.tanh((ehi - cen) / (2 * s))
         vhi = np.sqrt(np.maximum(xhi - xlo, 0))
-        x, wx = np.polynomial.legendre.leggauss(n_k)
+        x, wx = _leggauss(n_k)
         half = 0.5 * vhi[..., None]
         v = half * (x + 1)
         # Clip away from +-1: tanh of the window edges may round to 1.
@@ -584,17 +673,23 @@ class MassiveDiracLayer:
         qq, ww = q[..., None], w[..., None]
         Ep = E + ww
         kp2 = (Ep ** 2 - M ** 2) / A ** 2
-        P = ((k + qq) ** 2 - kp2) * (kp2 - (k - qq) ** 2)
-        P = np.maximum(P, 1e-300)
+        # k'^2 - k^2 = omega (2E + omega)/A^2 without cancellation: at q << k_F
+        # the form ((k+q)^2 - k'^2)(k'^2 - (k-q)^2) loses ~k_F/q digits and
+        # turned negative near the edge (then 1/sqrt(max(P, 1e-300)) ~ 1e150).
+        dk2 = ww * (2 * E + ww) / A ** 2
+        P = (2 * k * qq + qq ** 2 - dk2) * (2 * k * qq - qq ** 2 + dk2)
+        # P <= 0 only for nodes pushed past k_min by round-off: no support.
+        valid = valid[..., None] & (P > 0)
+        P = np.where(P > 0, P, 1.0)
         kkp = 0.5 * (k ** 2 + kp2 - qq ** 2)
         F = 0.5 * (1 + (A ** 2 * kkp + M ** 2) / (E * Ep))
         df = 0.5 * (np.tanh((Ep - mu) / (2 * kT)) - np.tanh((E - mu) / (2 * kT)))
         # Im Pi = (1/(pi A^2)) int dk k E' F df / sqrt(P).
         base = kdk * Ep * F * df / np.sqrt(P) / (np.pi * A ** 2)
-        dv = (A ** 2 / (HBAR * qq)) * ((kp2 - k ** 2 + qq ** 2) / (2 * Ep)
-                                       - (kp2 - k ** 2 - qq ** 2) / (2 * E))
+        dv = (A ** 2 / (HBAR * qq)) * ((dk2 + qq ** 2) / (2 * Ep)
+                                       - (dk2 - qq ** 2) / (2 * E))
         omega_mid = -A ** 2 * M / (2 * (E + ww / 2) ** 3)
-        base = np.where(valid[..., None], base, 0.0)
+        base = np.where(valid, base, 0.0)
         im_pi = base.sum(-1)
         g = (base * dv).sum(-1) / np.pi
         h = (base * omega_mid).sum(-1) * q / np.pi

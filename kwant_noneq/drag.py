@@ -190,11 +190,13 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     womega = top[:, None] * jac * wx
 
     qq = np.broadcast_to(q[:, None], omega.shape)
-    ia, ga, _ = active.response(qq, omega, T, n_k=n_k)
-    ip, gp, hp = passive.response(qq, omega, T, n_k=n_k)
+    # Identical layers (the paper's M_a = M_p, n_a = n_p): compute once.
+    same = active == passive
+    ia, ga, ha = active.response(qq, omega, T, n_k=n_k)
+    ip, gp, hp = (ia, ga, ha) if same else passive.response(qq, omega, T, n_k=n_k)
     if screening == "dynamic":
         pi_a = active.pi_dynamic(qq, omega, T)
-        pi_p = passive.pi_dynamic(qq, omega, T)
+        pi_p = pi_a if same else passive.pi_dynamic(qq, omega, T)
     elif screening == "static":
         pi_a = active.pi_static(q)[:, None] + 1j * ia
         pi_p = passive.pi_static(q)[:, None] + 1j * ip
