@@ -4,45 +4,9 @@ import pytest
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer, pi_vacuum, pi_vacuum_static
 from kwant_noneq.drag import drag_conductivity
+from validation.cases.drag import kramers_kronig_real
 
 A = 0.41
-
-
-def _gl(a, b, n, cosmap=True):
-    x, w = np.polynomial.legendre.leggauss(n)
-    if not cosmap:
-        return a + (b - a) * 0.5 * (x + 1), (b - a) * 0.5 * w
-    t = 0.5 * np.pi * (x + 1)
-    return a + (b - a) * 0.5 * (1 - np.cos(t)), (b - a) * 0.25 * np.pi * np.sin(t) * w
-
-
-def kramers_kronig_real(layer, q, w0, T, n=300):
-    """``(2/pi) P int_0^inf dw w Im Pi(w)/(w^2 - w0^2)`` with Im Pi from
-    ``response`` (the existing intraband code) below the light cone A q and
-    from ``pi_dynamic`` (interband) above it.  ``w0`` must lie below the
-    interband threshold (no pole in the interband part)."""
-    E = lambda k: np.sqrt(A ** 2 * k ** 2 + layer.M ** 2)
-    kf, Aq = layer.fermi_wavevector, A * q
-    edge = E(kf + q) - E(kf)
-    im = lambda w: layer.response(q, w, T, n_k=200)[0]
-    g0 = w0 * im(w0) if w0 < Aq else 0.0
-    total = 0.0
-    for a, b in ((0, min(w0, edge)), (min(w0, edge), edge), (edge, Aq)):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * (x * im(x) - g0) / (x ** 2 - w0 ** 2))
-    total += g0 / (2 * w0) * np.log(abs((Aq - w0) / (Aq + w0)))
-    if w0 > Aq:                     # pole outside [0, Aq]: no subtraction needed
-        total -= 0.0
-    th = np.sqrt(Aq ** 2 + 4 * layer.M ** 2)
-    pts = sorted({th, E(kf) + E(abs(kf - q)), E(kf) + E(kf + q)})
-    pts = [Aq] + [p for p in pts if p >= th] + [4 * max(pts)]
-    for a, b in zip(pts[:-1], pts[1:]):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    s, ws = _gl(0.0, 1.0, n, cosmap=False)
-    x, wx = pts[-1] / s, ws * pts[-1] / s ** 2
-    total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    return 2 / np.pi * total
 
 
 @pytest.mark.parametrize("M", [0.0, 0.02])
@@ -132,3 +96,24 @@ def test_dynamic_screening_changes_drag_little():
     assert dyn.rho_yx == pytest.approx(sta.rho_yx, rel=1e-5)
     with pytest.raises(ValueError):
         drag_conductivity(a, a, 10.0, 20.0, 5.0, screening="dynamical")
+
+
+@pytest.mark.parametrize("region", ["intraband", "interband"])
+def test_lattice_im_pi_triangle_method(region):
+    from kwant_noneq.polarization import dynamic_polarization_imag
+    from systems.ti_film import continuum_hamiltonian, layer_projectors
+    M, mu = 0.03, 0.15
+    layer = MassiveDiracLayer(A, M, mu)
+    kf = layer.fermi_wavevector
+    q = 0.5 * kf
+    w = 0.3 * A * q if region == "intraband" else 2.2 * mu
+    exact = layer.pi_T0(q, w).imag
+    H, (pa, _) = continuum_hamiltonian(A, M, 0.02), layer_projectors()
+    K = 1.3 * max(kf + q, w / A)
+    coarse, fine = (dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], K, n, vertex=pa)
+                    for n in (100, 200))
+    # a-posteriori: for an error ~h^p, p >= 1.5, |fine - exact| < |fine - coarse|
+    assert abs(fine - exact) < abs(fine - coarse)
+    assert fine == pytest.approx(exact, rel=1e-3)      # h/k_F = 0.02-0.03
+    with pytest.raises(ValueError):                    # box too small
+        dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], 0.25 * K, 50, vertex=pa)
