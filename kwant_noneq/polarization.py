@@ -150,7 +150,8 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
     T > 0 the weight includes ``f_n - f_m`` (interpolated; needs
     ``h v_F << k_B T``).  The box must contain every k with
     ``E_m(k+q) - E_n(k) = omega`` and nonzero weight: a ValueError is raised
-    when a boundary triangle contributes.
+    when a boundary triangle contributes (a box that cuts the region; one
+    that misses it entirely cannot be detected and gives 0).
 
     Parameters
     ----------

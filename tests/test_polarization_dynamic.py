@@ -115,5 +115,5 @@ def test_lattice_im_pi_triangle_method(region):
     # a-posteriori: for an error ~h^p, p >= 1.5, |fine - exact| < |fine - coarse|
     assert abs(fine - exact) < abs(fine - coarse)
     assert fine == pytest.approx(exact, rel=1e-3)      # h/k_F = 0.02-0.03
-    with pytest.raises(ValueError):                    # box too small
-        dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], 0.25 * K, 50, vertex=pa)
+    with pytest.raises(ValueError):    # box cuts the resonant region
+        dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], 0.6 * K, 50, vertex=pa)
