@@ -116,4 +116,5 @@ def test_lattice_im_pi_triangle_method(region):
     assert abs(fine - exact) < abs(fine - coarse)
     assert fine == pytest.approx(exact, rel=1e-3)      # h/k_F = 0.02-0.03
     with pytest.raises(ValueError):    # box cuts the resonant region
-        dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], 0.6 * K, 50, vertex=pa)
+        dynamic_polarization_imag(H, [q, 0], w, mu, [-q / 2, 0], (0.45 if region == "intraband" else 0.3) * K, 50,
+                                   vertex=pa)
