@@ -379,6 +379,21 @@ class MassiveDiracLayer:
         """
         return self.tau * self.fermi_velocity * self.fermi_wavevector / (4 * np.pi)
 
+    def intrinsic_hall_conductivity(self):
+        """Intrinsic anomalous Hall conductivity sigma_yx (e^2/hbar), T = 0.
+
+        ``sigma_yx = int d^2k/(2pi)^2 sum_n f_n Omega_n = M/(4 pi |mu|)`` for
+        ``|mu| > |M|`` and ``sgn(M)/(4 pi)`` (= e^2/2h) in the gap: filled
+        valence band (``+sgn(M)/4pi``) minus the conduction states above
+        ``mu``.  Sign convention: ``rdot = v - kdot x Omega`` (the one of the
+        side-jump displacement ``Omega_z zhat x q`` in :meth:`response`), so
+        ``j_y = sigma_yx E_x``.  Side-jump and skew-scattering AHE of the
+        layer's own current are not included (see :mod:`kwant_noneq.drag`).
+        """
+        if not self.doped:
+            return float(np.sign(self.M)) / (4 * np.pi)
+        return self.M / (4 * np.pi * abs(self.mu))
+
     # ---------------------------------------------------- polarisation
     def pi_static_T0(self, q, mu=None, n_phi=64):
         """Static polarisation Pi(q, 0) at T = 0 (1/(eV nm^2)).

@@ -81,6 +81,7 @@ from .constants import COULOMB, HBAR_OVER_E2_OHM, KB
 from .analytic_drag import THERMAL_WINDOW
 
 __all__ = ["coulomb_potential", "interlayer_potential", "DragResult",
+           "conductivity_tensor", "drag_resistivity",
            "drag_conductivity", "drag_vs_temperature", "drag_convergence"]
 
 
@@ -113,8 +114,12 @@ class DragResult:
     """Drag conductivities (e^2/hbar) and resistivities (hbar/e^2) at T (K).
 
     ``sigma_xx``: Eq. (9); ``sigma_yx``: transverse passive current per
-    active field, Eq. (10) (``j^hl = sigma_yx E_a``).  ``rho = sigma /
-    (sigma_a sigma_p)``.  ``*_ohm`` properties give Ohm.
+    active field, Eq. (10) (``j^hl = sigma_yx E_a``).  ``rho_xx``,
+    ``rho_yx``: ``-E_p/j_a`` with ``j_p = 0`` from the inverse of the 4x4
+    conductivity tensor (:func:`conductivity_tensor`); ``rho_*_leading``:
+    ``sigma/(sigma_a sigma_p)`` (leading order in drag and Hall angles, the
+    paper's quantity).  ``hall_angles``: ``sigma_yx/sigma_xx`` of the active
+    and passive layer used in the tensor.  ``*_ohm`` properties give Ohm.
     """
 
     T: float
@@ -122,6 +127,9 @@ class DragResult:
     sigma_yx: float
     rho_xx: float
     rho_yx: float
+    rho_xx_leading: float = float("nan")
+    rho_yx_leading: float = float("nan")
+    hall_angles: tuple = (0.0, 0.0)
 
     @property
     def rho_xx_ohm(self):
@@ -138,7 +146,7 @@ def _nodes(n):
 
 
 def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
-                      n_omega=40, n_k=48, screening="dynamic"):
+                      n_omega=40, n_k=48, screening="dynamic", anomalous_hall="none"):
     """Longitudinal and anomalous Hall drag at temperature T (K).
 
     Parameters
@@ -158,6 +166,12 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
         interband, from ``layer.pi_dynamic``.  ``"static"``: ``Re Pi_l(q, 0;
         T=0) + i Im Pi_l(q, omega; T)`` (intraband Im from ``response``), the
         earlier approximation, kept for comparison.
+    anomalous_hall : {"none", "intrinsic"} or (float, float)
+        Anomalous Hall conductivities ``sigma_yx`` (e^2/hbar) of the active
+        and passive layer in the 4x4 tensor that is inverted for rho:
+        ``"none"`` (default, the paper's rho_D), ``"intrinsic"`` (Berry
+        curvature of the Fermi sea, ``layer.intrinsic_hall_conductivity()``),
+        or given values (e.g. including side jump and skew scattering).
 
     Returns
     -------
@@ -211,10 +225,74 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     norm = active.drude_conductivity() * passive.drude_conductivity()
     # An undoped layer has no Drude conductivity: rho_D is undefined (nan),
     # the drag current sigma_D E_a is still meaningful.
-    rho_xx = sxx / norm if norm > 0 else float("nan")
-    rho_yx = syx / norm if norm > 0 else float("nan")
+    if not norm > 0:
+        nan = float("nan")
+        return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx, rho_xx=nan,
+                          rho_yx=nan, rho_xx_leading=nan, rho_yx_leading=nan)
+    hall = _layer_hall(active, passive, anomalous_hall)
+    sigma = conductivity_tensor(active.drude_conductivity(), passive.drude_conductivity(),
+                                hall[0], hall[1], sxx, syx)
+    rho = drag_resistivity(sigma)
     return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx,
-                      rho_xx=rho_xx, rho_yx=rho_yx)
+                      rho_xx=float(rho[0, 0]), rho_yx=float(rho[1, 0]),
+                      rho_xx_leading=sxx / norm, rho_yx_leading=syx / norm,
+                      hall_angles=(hall[0] / active.drude_conductivity(),
+                                   hall[1] / passive.drude_conductivity()))
+
+
+def _layer_hall(active, passive, anomalous_hall):
+    if isinstance(anomalous_hall, str):
+        if anomalous_hall == "none":
+            return 0.0, 0.0
+        if anomalous_hall == "intrinsic":
+            return (active.intrinsic_hall_conductivity(),
+                    passive.intrinsic_hall_conductivity())
+        raise ValueError("anomalous_hall must be 'none', 'intrinsic' or a pair "
+                         f"(sigma_yx_a, sigma_yx_p), got {anomalous_hall!r}")
+    try:
+        a, p = (float(x) for x in anomalous_hall)
+    except (TypeError, ValueError):
+        raise TypeError("anomalous_hall must be 'none', 'intrinsic' or a pair of floats, "
+                        f"got {anomalous_hall!r}") from None
+    return a, p
+
+
+def conductivity_tensor(sigma_a, sigma_p, hall_a, hall_p, drag_xx, drag_yx):
+    """4x4 conductivity of the double layer (e^2/hbar).
+
+    ``(j_a, j_p) = S (E_a, E_p)`` with components ordered
+    ``(a x, a y, p x, p y)``:
+
+        S = [[s_a, D_ap], [D_pa, s_p]],
+        s_l = [[sigma_l, -hall_l], [hall_l, sigma_l]],
+        D_pa = [[drag_xx, -drag_yx], [drag_yx, drag_xx]],   D_ap = D_pa.
+
+    ``hall_l = sigma^yx_l`` (``j_y = hall E_x``); the drag block uses
+    rotation invariance (``D^yy = D^xx``, ``D^xy = -D^yx``).  ``D_ap``
+    follows from Onsager reciprocity ``D_ap^{ij}(M) = D_pa^{ji}(-M)`` with
+    ``drag_xx`` even and ``drag_yx`` odd in the magnetisations (they enter
+    ``rho_D`` only at second order in the drag).
+    """
+    s = np.zeros((4, 4))
+    for i, (lon, hall) in enumerate(((sigma_a, hall_a), (sigma_p, hall_p))):
+        s[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[lon, -hall], [hall, lon]]
+    d = np.array([[drag_xx, -drag_yx], [drag_yx, drag_xx]])
+    s[2:, :2] = d
+    s[:2, 2:] = d
+    return s
+
+
+def drag_resistivity(sigma):
+    """Drag resistivity ``rho_D = -(S^-1)_{pa}`` (2x2, hbar/e^2).
+
+    With ``j_p = 0`` (open passive layer), ``E_p = (S^-1)_{pa} j_a``;
+    ``rho_D = -E_p/j_a`` is positive for like carriers.  Expansion:
+    ``rho_D = rho_p D_pa rho_a [1 + O(D^2 rho_a rho_p)]``, and with Hall
+    angles ``theta_l = hall_l/sigma_l``
+    ``rho_D^yx = [drag_yx - drag_xx (theta_a + theta_p) - theta_a theta_p drag_yx]
+    / (sigma_a sigma_p (1 + theta_a^2)(1 + theta_p^2))``.
+    """
+    return -np.linalg.inv(sigma)[2:, :2]
 
 
 def drag_vs_temperature(active, passive, d, eps_r, temperatures, **nodes):
