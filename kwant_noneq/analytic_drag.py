@@ -24,10 +24,14 @@ Sign conventions
 What lives here
 ---------------
 * :class:`MassiveDiracLayer`: dispersion, Fermi quantities, Berry curvature,
-  static polarisation (T = 0 closed form, finite T by Maldague's formula),
-  the finite-T intraband ``Im Pi`` and the two drag vertices (longitudinal
-  ``g`` and anomalous ``h``) as exact one-dimensional integrals.
-* :func:`pi_vacuum_static`, :func:`drag_resistivity_large_d`,
+  intrinsic anomalous Hall conductivity, static polarisation (T = 0 closed
+  form, finite T by Maldague's formula), the retarded dynamic polarisation
+  ``Pi(q, omega)`` (intra- and interband; ``pi_T0`` at T = 0, ``pi_dynamic``
+  exact at finite T), the finite-T intraband ``Im Pi`` and the two drag
+  vertices (longitudinal ``g`` and anomalous ``h``) as exact
+  one-dimensional integrals.
+* :func:`pi_vacuum` (dynamic, undoped cone, Pyatkovskiy's closed form for
+  one cone), :func:`pi_vacuum_static`, :func:`drag_resistivity_large_d`,
   :func:`low_temperature_drag_coefficients`.
 """
 import dataclasses

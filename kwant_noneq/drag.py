@@ -5,13 +5,15 @@ Liu, Liu and Culcer, "Anomalous Hall Coulomb drag of massive Dirac fermions",
 in a form derived below, for any pair of rotation-invariant layers that
 provide
 
-* ``pi_static(q)``: real static polarisation (1/(eV nm^2)),
+* ``pi_dynamic(q, omega, T)``: retarded complex polarisation (1/(eV nm^2)),
+  and ``pi_static(q)`` (real, static; for ``screening="static"``),
 * ``response(q, omega, T) -> (im_pi, g, h)``: Im Pi and the longitudinal and
   anomalous drag vertices (see :meth:`MassiveDiracLayer.response
   <kwant_noneq.analytic_drag.MassiveDiracLayer.response>`),
 * ``q_support(T)``, ``q_breakpoint(T)``, ``edge_energy(q, T)``: where the
   integrands live and where they have inverse-square-root edges,
-* ``tau`` (ps) and ``drude_conductivity()`` (e^2/hbar).
+* ``tau`` (ps), ``drude_conductivity()`` and, for ``anomalous_hall="intrinsic"``,
+  ``intrinsic_hall_conductivity()`` (e^2/hbar).
 
 Derivation and conventions
 --------------------------
@@ -47,18 +49,39 @@ h_p zhat x q_hat`` and the angle of q gives a factor pi:
     sigma_D^{yx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a g_a h_p / sinh^2
 
 (one flavour per layer; the integrand is even in w, since g and h are odd).
-Resistivities: ``rho_D = rho_p sigma_D rho_a``; to leading order in the
-drag and in the Hall angles (``sigma^{xy}/sigma^{xx} ~ 1/(k_F l) << 1``),
-``rho_D^{ab} = sigma_D^{ab}/(sigma_a sigma_p)``.  Sign: ``sigma_D^{xx} > 0``
-for like carriers (passive current along the active one); ``rho_D`` here is
-``-E_p/j_a`` and is positive for like carriers.
+Resistivities: the 4x4 conductivity tensor of the double layer,
+``(j_a, j_p) = S (E_a, E_p)``, ``S = [[s_a, D_ap], [D_pa, s_p]]`` with the
+layers' Drude ``sigma_l`` and (optional) anomalous Hall ``sigma^yx_l`` and
+the drag block ``D_pa = [[sigma_D^xx, -sigma_D^yx], [sigma_D^yx,
+sigma_D^xx]]`` (rotation invariance; ``D_ap`` by Onsager reciprocity), is
+inverted and ``rho_D = -(S^-1)_{pa}`` (open passive layer, ``j_p = 0``):
+``rho_D^{yx} = -E_p^y/j_a^x``.  Sign: ``sigma_D^{xx} > 0`` and ``rho_D^{xx} >
+0`` for like carriers (passive current along the active one).  To leading
+order in the drag and in the Hall angles ``theta_l = sigma^yx_l/sigma_l``,
+``rho_D = sigma_D/(sigma_a sigma_p)`` (``DragResult.rho_*_leading``, the
+paper's quantity); with Hall angles
+``rho_D^yx = [sigma_D^yx - sigma_D^xx (theta_a + theta_p) - theta_a theta_p sigma_D^yx]
+/ (sigma_a sigma_p (1 + theta_a^2)(1 + theta_p^2)) + O(drag^2)``.
+Which AHE enters ``sigma^yx_l`` is the ``anomalous_hall`` argument: ``"none"``
+(default; the paper's model, which has no AHE in the layers' own response),
+``"intrinsic"`` (Berry curvature of the filled sea, ``M/(4 pi mu)``; at the
+paper's parameters ``theta ~ 3e-3`` exceeds ``sigma_D^yx/sigma_D^xx ~ -1.6e-3``,
+so the measured ``rho_D^yx`` is ~5 times the leading one and depends on
+``M_a``), or explicit values (side jump and skew scattering of the layers'
+own currents, not computed here).
 
-Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with
-``Pi_l = Re Pi_l(q, 0; T=0) + i Im Pi_l(q, omega; T)``: the imaginary part is
-the exact dynamic one (it also removes the light-cone divergence of massless
-layers, which static screening leaves logarithmic); the real part is the
-static closed form, whose dynamic and thermal corrections are
-O((omega/v_F q)^2) and O((k_BT/E_F)^2) at the ``omega ~ k_BT`` that matter.
+Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with the
+retarded ``Pi_l(q, omega; T)`` of each layer (default
+``screening="dynamic"``: ``layer.pi_dynamic``, intra- and interband, exact
+at finite T).  ``screening="static"`` uses ``Re Pi_l(q, 0; T=0) + i Im
+Pi_l(q, omega; T)`` (the earlier approximation, for comparison).  The two
+differ by ~4e-8 (relative) at the paper's parameters: inside the intraband
+continuum ``Re Pi(q, omega; T=0) = D(mu)`` exactly (the 2D Lindhard/Stern
+identity holds for the massive Dirac cone too), and Maldague's average of
+a linear ``D(mu)`` is ``D(mu)``; only ``(q, omega)`` whose thermal window
+reaches the edges of that region (``omega`` near ``v_F q``, ``q`` near
+``2 k_F``) contribute, weighted by ``exp(-omega/k_BT)``.  The difference
+becomes large only for nearly non-degenerate layers (``E_F - |M| ~ k_BT``).
 
 Numerics (no brute-force grids)
 -------------------------------

@@ -5,6 +5,11 @@ Model-agnostic: works on any Bloch Hamiltonian made by
 callable ``H(k)``).  The closed forms for massive Dirac cones live in
 :mod:`kwant_noneq.analytic_drag`; the validation compares the two.
 
+Static ``Pi(q, 0)`` by a k-point rule (:func:`static_polarization`);
+dynamic ``Im Pi(q, omega)`` (intra- and interband, T = 0 with sharp Fermi
+surfaces or T > 0) by the linear triangle method on a uniform grid
+(:func:`dynamic_polarization_imag`, :mod:`kwant_noneq.triangles`).
+
 Conventions: ``Pi = -chi`` (static ``Pi > 0``), per unit area (1/(eV nm^2));
 k-point rules are ``(kpoints (N, dim), weights (N,))`` with
 ``sum(weights) = `` the k-space area covered (1/nm^2), so that
