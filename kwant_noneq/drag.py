@@ -5,13 +5,15 @@ Liu, Liu and Culcer, "Anomalous Hall Coulomb drag of massive Dirac fermions",
 in a form derived below, for any pair of rotation-invariant layers that
 provide
 
-* ``pi_static(q)``: real static polarisation (1/(eV nm^2)),
+* ``pi_dynamic(q, omega, T)``: retarded complex polarisation (1/(eV nm^2)),
+  and ``pi_static(q)`` (real, static; for ``screening="static"``),
 * ``response(q, omega, T) -> (im_pi, g, h)``: Im Pi and the longitudinal and
   anomalous drag vertices (see :meth:`MassiveDiracLayer.response
   <kwant_noneq.analytic_drag.MassiveDiracLayer.response>`),
 * ``q_support(T)``, ``q_breakpoint(T)``, ``edge_energy(q, T)``: where the
   integrands live and where they have inverse-square-root edges,
-* ``tau`` (ps) and ``drude_conductivity()`` (e^2/hbar).
+* ``tau`` (ps), ``drude_conductivity()`` and, for ``anomalous_hall="intrinsic"``,
+  ``intrinsic_hall_conductivity()`` (e^2/hbar).
 
 Derivation and conventions
 --------------------------
@@ -47,18 +49,39 @@ h_p zhat x q_hat`` and the angle of q gives a factor pi:
     sigma_D^{yx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a g_a h_p / sinh^2
 
 (one flavour per layer; the integrand is even in w, since g and h are odd).
-Resistivities: ``rho_D = rho_p sigma_D rho_a``; to leading order in the
-drag and in the Hall angles (``sigma^{xy}/sigma^{xx} ~ 1/(k_F l) << 1``),
-``rho_D^{ab} = sigma_D^{ab}/(sigma_a sigma_p)``.  Sign: ``sigma_D^{xx} > 0``
-for like carriers (passive current along the active one); ``rho_D`` here is
-``-E_p/j_a`` and is positive for like carriers.
+Resistivities: the 4x4 conductivity tensor of the double layer,
+``(j_a, j_p) = S (E_a, E_p)``, ``S = [[s_a, D_ap], [D_pa, s_p]]`` with the
+layers' Drude ``sigma_l`` and (optional) anomalous Hall ``sigma^yx_l`` and
+the drag block ``D_pa = [[sigma_D^xx, -sigma_D^yx], [sigma_D^yx,
+sigma_D^xx]]`` (rotation invariance; ``D_ap`` by Onsager reciprocity), is
+inverted and ``rho_D = -(S^-1)_{pa}`` (open passive layer, ``j_p = 0``):
+``rho_D^{yx} = -E_p^y/j_a^x``.  Sign: ``sigma_D^{xx} > 0`` and ``rho_D^{xx} >
+0`` for like carriers (passive current along the active one).  To leading
+order in the drag and in the Hall angles ``theta_l = sigma^yx_l/sigma_l``,
+``rho_D = sigma_D/(sigma_a sigma_p)`` (``DragResult.rho_*_leading``, the
+paper's quantity); with Hall angles
+``rho_D^yx = [sigma_D^yx - sigma_D^xx (theta_a + theta_p) - theta_a theta_p sigma_D^yx]
+/ (sigma_a sigma_p (1 + theta_a^2)(1 + theta_p^2)) + O(drag^2)``.
+Which AHE enters ``sigma^yx_l`` is the ``anomalous_hall`` argument: ``"none"``
+(default; the paper's model, which has no AHE in the layers' own response),
+``"intrinsic"`` (Berry curvature of the filled sea, ``M/(4 pi mu)``; at the
+paper's parameters ``theta ~ 3e-3`` exceeds ``sigma_D^yx/sigma_D^xx ~ -1.6e-3``,
+so the measured ``rho_D^yx`` is ~5 times the leading one and depends on
+``M_a``), or explicit values (side jump and skew scattering of the layers'
+own currents, not computed here).
 
-Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with
-``Pi_l = Re Pi_l(q, 0; T=0) + i Im Pi_l(q, omega; T)``: the imaginary part is
-the exact dynamic one (it also removes the light-cone divergence of massless
-layers, which static screening leaves logarithmic); the real part is the
-static closed form, whose dynamic and thermal corrections are
-O((omega/v_F q)^2) and O((k_BT/E_F)^2) at the ``omega ~ k_BT`` that matter.
+Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with the
+retarded ``Pi_l(q, omega; T)`` of each layer (default
+``screening="dynamic"``: ``layer.pi_dynamic``, intra- and interband, exact
+at finite T).  ``screening="static"`` uses ``Re Pi_l(q, 0; T=0) + i Im
+Pi_l(q, omega; T)`` (the earlier approximation, for comparison).  The two
+differ by ~4e-8 (relative) at the paper's parameters: inside the intraband
+continuum ``Re Pi(q, omega; T=0) = D(mu)`` exactly (the 2D Lindhard/Stern
+identity holds for the massive Dirac cone too), and Maldague's average of
+a linear ``D(mu)`` is ``D(mu)``; only ``(q, omega)`` whose thermal window
+reaches the edges of that region (``omega`` near ``v_F q``, ``q`` near
+``2 k_F``) contribute, weighted by ``exp(-omega/k_BT)``.  The difference
+becomes large only for nearly non-degenerate layers (``E_F - |M| ~ k_BT``).
 
 Numerics (no brute-force grids)
 -------------------------------
@@ -81,6 +104,7 @@ from .constants import COULOMB, HBAR_OVER_E2_OHM, KB
 from .analytic_drag import THERMAL_WINDOW
 
 __all__ = ["coulomb_potential", "interlayer_potential", "DragResult",
+           "conductivity_tensor", "drag_resistivity",
            "drag_conductivity", "drag_vs_temperature", "drag_convergence"]
 
 
@@ -113,8 +137,12 @@ class DragResult:
     """Drag conductivities (e^2/hbar) and resistivities (hbar/e^2) at T (K).
 
     ``sigma_xx``: Eq. (9); ``sigma_yx``: transverse passive current per
-    active field, Eq. (10) (``j^hl = sigma_yx E_a``).  ``rho = sigma /
-    (sigma_a sigma_p)``.  ``*_ohm`` properties give Ohm.
+    active field, Eq. (10) (``j^hl = sigma_yx E_a``).  ``rho_xx``,
+    ``rho_yx``: ``-E_p/j_a`` with ``j_p = 0`` from the inverse of the 4x4
+    conductivity tensor (:func:`conductivity_tensor`); ``rho_*_leading``:
+    ``sigma/(sigma_a sigma_p)`` (leading order in drag and Hall angles, the
+    paper's quantity).  ``hall_angles``: ``sigma_yx/sigma_xx`` of the active
+    and passive layer used in the tensor.  ``*_ohm`` properties give Ohm.
     """
 
     T: float
@@ -122,6 +150,9 @@ class DragResult:
     sigma_yx: float
     rho_xx: float
     rho_yx: float
+    rho_xx_leading: float = float("nan")
+    rho_yx_leading: float = float("nan")
+    hall_angles: tuple = (0.0, 0.0)
 
     @property
     def rho_xx_ohm(self):
@@ -138,7 +169,7 @@ def _nodes(n):
 
 
 def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
-                      n_omega=40, n_k=48):
+                      n_omega=40, n_k=48, screening="dynamic", anomalous_hall="none"):
     """Longitudinal and anomalous Hall drag at temperature T (K).
 
     Parameters
@@ -153,6 +184,17 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     n_q, n_tail, n_omega, n_k : int
         Gauss-Legendre nodes: q on [0, 2k_F], q on the thermal tail, omega,
         and the k integral inside each vertex.
+    screening : {"dynamic", "static"}
+        ``"dynamic"`` (default): ``Pi_l(q, omega; T)`` complex, intra- and
+        interband, from ``layer.pi_dynamic``.  ``"static"``: ``Re Pi_l(q, 0;
+        T=0) + i Im Pi_l(q, omega; T)`` (intraband Im from ``response``), the
+        earlier approximation, kept for comparison.
+    anomalous_hall : {"none", "intrinsic"} or (float, float)
+        Anomalous Hall conductivities ``sigma_yx`` (e^2/hbar) of the active
+        and passive layer in the 4x4 tensor that is inverted for rho:
+        ``"none"`` (default, the paper's rho_D), ``"intrinsic"`` (Berry
+        curvature of the Fermi sea, ``layer.intrinsic_hall_conductivity()``),
+        or given values (e.g. including side jump and skew scattering).
 
     Returns
     -------
@@ -160,6 +202,8 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     """
     if not T > 0:
         raise ValueError(f"T must be > 0 (K), got {T}")
+    if screening not in ("dynamic", "static"):
+        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
     kT = KB * T
     q1 = min(active.q_breakpoint(T), passive.q_breakpoint(T))
     q2 = min(active.q_support(T), passive.q_support(T))
@@ -183,10 +227,19 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     womega = top[:, None] * jac * wx
 
     qq = np.broadcast_to(q[:, None], omega.shape)
-    ia, ga, _ = active.response(qq, omega, T, n_k=n_k)
-    ip, gp, hp = passive.response(qq, omega, T, n_k=n_k)
-    V = interlayer_potential(qq, active.pi_static(q)[:, None] + 1j * ia,
-                             passive.pi_static(q)[:, None] + 1j * ip, d, eps_r)
+    # Identical layers (the paper's M_a = M_p, n_a = n_p): compute once.
+    same = active == passive
+    ia, ga, ha = active.response(qq, omega, T, n_k=n_k)
+    ip, gp, hp = (ia, ga, ha) if same else passive.response(qq, omega, T, n_k=n_k)
+    if screening == "dynamic":
+        pi_a = active.pi_dynamic(qq, omega, T)
+        pi_p = pi_a if same else passive.pi_dynamic(qq, omega, T)
+    elif screening == "static":
+        pi_a = active.pi_static(q)[:, None] + 1j * ia
+        pi_p = passive.pi_static(q)[:, None] + 1j * ip
+    else:
+        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
+    V = interlayer_potential(qq, pi_a, pi_p, d, eps_r)
     kernel = np.abs(V) ** 2 / np.sinh(omega / (2 * kT)) ** 2
     # Even integrand: 2 x int_0^inf d omega.
     weight = 2 * womega * (q * wq)[:, None] * kernel / (16 * kT)
@@ -195,10 +248,74 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     norm = active.drude_conductivity() * passive.drude_conductivity()
     # An undoped layer has no Drude conductivity: rho_D is undefined (nan),
     # the drag current sigma_D E_a is still meaningful.
-    rho_xx = sxx / norm if norm > 0 else float("nan")
-    rho_yx = syx / norm if norm > 0 else float("nan")
+    if not norm > 0:
+        nan = float("nan")
+        return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx, rho_xx=nan,
+                          rho_yx=nan, rho_xx_leading=nan, rho_yx_leading=nan)
+    hall = _layer_hall(active, passive, anomalous_hall)
+    sigma = conductivity_tensor(active.drude_conductivity(), passive.drude_conductivity(),
+                                hall[0], hall[1], sxx, syx)
+    rho = drag_resistivity(sigma)
     return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx,
-                      rho_xx=rho_xx, rho_yx=rho_yx)
+                      rho_xx=float(rho[0, 0]), rho_yx=float(rho[1, 0]),
+                      rho_xx_leading=sxx / norm, rho_yx_leading=syx / norm,
+                      hall_angles=(hall[0] / active.drude_conductivity(),
+                                   hall[1] / passive.drude_conductivity()))
+
+
+def _layer_hall(active, passive, anomalous_hall):
+    if isinstance(anomalous_hall, str):
+        if anomalous_hall == "none":
+            return 0.0, 0.0
+        if anomalous_hall == "intrinsic":
+            return (active.intrinsic_hall_conductivity(),
+                    passive.intrinsic_hall_conductivity())
+        raise ValueError("anomalous_hall must be 'none', 'intrinsic' or a pair "
+                         f"(sigma_yx_a, sigma_yx_p), got {anomalous_hall!r}")
+    try:
+        a, p = (float(x) for x in anomalous_hall)
+    except (TypeError, ValueError):
+        raise TypeError("anomalous_hall must be 'none', 'intrinsic' or a pair of floats, "
+                        f"got {anomalous_hall!r}") from None
+    return a, p
+
+
+def conductivity_tensor(sigma_a, sigma_p, hall_a, hall_p, drag_xx, drag_yx):
+    """4x4 conductivity of the double layer (e^2/hbar).
+
+    ``(j_a, j_p) = S (E_a, E_p)`` with components ordered
+    ``(a x, a y, p x, p y)``:
+
+        S = [[s_a, D_ap], [D_pa, s_p]],
+        s_l = [[sigma_l, -hall_l], [hall_l, sigma_l]],
+        D_pa = [[drag_xx, -drag_yx], [drag_yx, drag_xx]],   D_ap = D_pa.
+
+    ``hall_l = sigma^yx_l`` (``j_y = hall E_x``); the drag block uses
+    rotation invariance (``D^yy = D^xx``, ``D^xy = -D^yx``).  ``D_ap``
+    follows from Onsager reciprocity ``D_ap^{ij}(M) = D_pa^{ji}(-M)`` with
+    ``drag_xx`` even and ``drag_yx`` odd in the magnetisations (they enter
+    ``rho_D`` only at second order in the drag).
+    """
+    s = np.zeros((4, 4))
+    for i, (lon, hall) in enumerate(((sigma_a, hall_a), (sigma_p, hall_p))):
+        s[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[lon, -hall], [hall, lon]]
+    d = np.array([[drag_xx, -drag_yx], [drag_yx, drag_xx]])
+    s[2:, :2] = d
+    s[:2, 2:] = d
+    return s
+
+
+def drag_resistivity(sigma):
+    """Drag resistivity ``rho_D = -(S^-1)_{pa}`` (2x2, hbar/e^2).
+
+    With ``j_p = 0`` (open passive layer), ``E_p = (S^-1)_{pa} j_a``;
+    ``rho_D = -E_p/j_a`` is positive for like carriers.  Expansion:
+    ``rho_D = rho_p D_pa rho_a [1 + O(D^2 rho_a rho_p)]``, and with Hall
+    angles ``theta_l = hall_l/sigma_l``
+    ``rho_D^yx = [drag_yx - drag_xx (theta_a + theta_p) - theta_a theta_p drag_yx]
+    / (sigma_a sigma_p (1 + theta_a^2)(1 + theta_p^2))``.
+    """
+    return -np.linalg.inv(sigma)[2:, :2]
 
 
 def drag_vs_temperature(active, passive, d, eps_r, temperatures, **nodes):

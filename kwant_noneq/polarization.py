@@ -5,6 +5,11 @@ Model-agnostic: works on any Bloch Hamiltonian made by
 callable ``H(k)``).  The closed forms for massive Dirac cones live in
 :mod:`kwant_noneq.analytic_drag`; the validation compares the two.
 
+Static ``Pi(q, 0)`` by a k-point rule (:func:`static_polarization`);
+dynamic ``Im Pi(q, omega)`` (intra- and interband, T = 0 with sharp Fermi
+surfaces or T > 0) by the linear triangle method on a uniform grid
+(:func:`dynamic_polarization_imag`, :mod:`kwant_noneq.triangles`).
+
 Conventions: ``Pi = -chi`` (static ``Pi > 0``), per unit area (1/(eV nm^2));
 k-point rules are ``(kpoints (N, dim), weights (N,))`` with
 ``sum(weights) = `` the k-space area covered (1/nm^2), so that
@@ -15,7 +20,7 @@ import numpy as np
 from .bloch import bands
 from .constants import KB
 
-__all__ = ["fermi", "static_polarization", "band_density", "polar_rule",
+__all__ = ["fermi", "static_polarization", "dynamic_polarization_imag", "band_density", "polar_rule",
            "uniform_rule"]
 
 
@@ -132,3 +137,87 @@ def polar_rule(radius, n_r, n_theta, center=(0.0, 0.0)):
     k = np.stack([R.ravel() * np.cos(TH.ravel()), R.ravel() * np.sin(TH.ravel())], -1)
     weights = np.repeat(wr, n_theta) * 2 * np.pi / n_theta
     return k + np.asarray(center), weights
+
+
+def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
+                              vertex=None, T=0.0, pairs=None):
+    """Im Pi(q, omega) of a lattice model by the linear triangle method.
+
+    ``Im Pi(q, omega) = pi int d^2k/(2pi)^2 sum_{n,m} |<n,k| V |m,k+q>|^2
+    (f_n(k) - f_m(k+q)) delta(E_m(k+q) - E_n(k) - omega)``
+
+    (``Pi = -chi``: ``Im Pi >= 0`` for ``omega > 0``), all band pairs, so
+    intra- and interband.  On a uniform grid over the square box
+    ``center +- half_width`` (cut into triangles, :mod:`kwant_noneq.triangles`)
+    the transition energy, ``|<n|V|m>|^2`` and, at T = 0, the Fermi-surface
+    cuts ``mu - E_n(k) > 0``, ``E_m(k+q) - mu > 0`` are interpolated
+    linearly and the delta function is integrated exactly per triangle.  At
+    T > 0 the weight includes ``f_n - f_m`` (interpolated; needs
+    ``h v_F << k_B T``).  The box must contain every k with
+    ``E_m(k+q) - E_n(k) = omega`` and nonzero weight: a ValueError is raised
+    when a boundary triangle contributes (a box that cuts the region; one
+    that misses it entirely cannot be detected and gives 0).
+
+    Parameters
+    ----------
+    H : BlochHamiltonian or callable ``H(k)``
+    q : (2,) array, 1/nm
+    omega : float, eV (> 0)
+    mu : float, eV
+    center, half_width, n : box centre (2,), half side (1/nm), cells per side
+    vertex : (norb, norb) array, optional (identity): density vertex, e.g. a
+        layer projector.
+    T : float, K
+    pairs : iterable of (n, m) band indices, optional (all pairs).
+
+    Returns
+    -------
+    float, 1/(eV nm^2)
+    """
+    from .triangles import box_grid, delta_integral, grid_triangles
+
+    q = np.asarray(q, dtype=float)
+    pts, cell = box_grid(np.asarray(center, dtype=float), half_width, n)
+    k = pts.reshape(-1, 2)
+    e1, u1 = bands(H, k)
+    e2, u2 = bands(H, k + q)
+    if vertex is None:
+        m = np.einsum("kan,kam->knm", u1.conj(), u2)
+    else:
+        m = np.einsum("kan,ab,kbm->knm", u1.conj(), vertex, u2)
+    m2 = np.abs(m) ** 2
+    tri = grid_triangles(n + 1, n + 1)
+    boundary = _boundary_triangles(tri, n + 1)
+    nb = e1.shape[1]
+    if pairs is None:
+        pairs = [(i, j) for i in range(nb) for j in range(nb)]
+    total = 0.0
+    for i, j in pairs:
+        eps = (e2[:, j] - e1[:, i])[tri]
+        # Only triangles whose energy range contains omega can contribute.
+        sel = (eps.min(1) < omega) & (eps.max(1) > omega)
+        if not sel.any():
+            continue
+        eps, tri_s, bnd = eps[sel], tri[sel], boundary[sel]
+        if T == 0:
+            # f_n(k) - f_m(k+q) = theta(mu - E_n) theta(E_m' - mu)
+            #                   - theta(mu - E_m') theta(E_n - mu)
+            terms = [(m2[:, i, j], [mu - e1[:, i], e2[:, j] - mu]),
+                     (-m2[:, i, j], [mu - e2[:, j], e1[:, i] - mu])]
+        else:
+            w = m2[:, i, j] * (fermi(e1[:, i], mu, T) - fermi(e2[:, j], mu, T))
+            terms = [(w, [])]
+        for w, cons in terms:
+            per = delta_integral(eps, w[tri_s], cell / 2, omega,
+                                 constraints=[c[tri_s] for c in cons], per_triangle=True)
+            if np.any(per[bnd] != 0):
+                raise ValueError("the box does not contain the resonant k-region "
+                                 f"of band pair {(i, j)}: enlarge half_width")
+            total += per.sum()
+    return float(np.pi * total / (2 * np.pi) ** 2)
+
+
+def _boundary_triangles(tri, nv):
+    i, j = tri // nv, tri % nv
+    edge = (i == 0) | (i == nv - 1) | (j == 0) | (j == nv - 1)
+    return edge.any(axis=1)

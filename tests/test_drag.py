@@ -91,3 +91,40 @@ def test_film_builder_and_errors():
         MassiveDiracLayer(A=-1, M=0, mu=0.1)
     with pytest.raises(ValueError):
         drag_conductivity(layer(), layer(), 10, 20, 0.0)
+
+
+def test_full_tensor_inversion_vs_leading_order():
+    from kwant_noneq.drag import conductivity_tensor, drag_resistivity
+    a, p = layer(), layer()
+    none = drag_conductivity(a, p, 10.0, 20.0, 5.0)
+    drag2 = none.sigma_xx ** 2 / (a.drude_conductivity() * p.drude_conductivity())
+    # Without layer Hall effect: only O(drag^2) corrections (expansion parameter ~1e-13).
+    assert none.rho_xx == pytest.approx(none.rho_xx_leading, rel=10 * drag2)
+    assert none.rho_yx == pytest.approx(none.rho_yx_leading, rel=10 * drag2 * none.sigma_xx / abs(none.sigma_yx))
+    full = drag_conductivity(a, p, 10.0, 20.0, 5.0, anomalous_hall="intrinsic")
+    ta, tp = full.hall_angles
+    assert ta == pytest.approx(a.intrinsic_hall_conductivity() / a.drude_conductivity())
+    # Hall-angle-exact product rho_p D rho_a: equal up to O(drag^2).
+    norm = a.drude_conductivity() * p.drude_conductivity() * (1 + ta ** 2) * (1 + tp ** 2)
+    yx = (full.sigma_yx - full.sigma_xx * (ta + tp) - ta * tp * full.sigma_yx) / norm
+    xx = (full.sigma_xx + full.sigma_yx * (ta + tp) - ta * tp * full.sigma_xx) / norm
+    assert full.rho_yx == pytest.approx(yx, rel=10 * drag2 * full.sigma_xx / abs(full.sigma_yx))
+    assert full.rho_xx == pytest.approx(xx, rel=10 * drag2)
+    # Sign conventions of the blocks: a pure Hall layer rotates the drag field.
+    s = conductivity_tensor(1.0, 1.0, 0.1, 0.0, 1e-6, 0.0)
+    assert drag_resistivity(s)[1, 0] == pytest.approx(-1e-6 * 0.1 / (1 + 0.01), rel=1e-9)
+    with pytest.raises(ValueError):
+        drag_conductivity(a, p, 10.0, 20.0, 5.0, anomalous_hall="extrinsic")
+    with pytest.raises(TypeError):
+        drag_conductivity(a, p, 10.0, 20.0, 5.0, anomalous_hall=3.0)
+
+
+def test_intrinsic_hall_conductivity():
+    # M/(4 pi mu) when doped, e^2/2h = 1/(4 pi) in the gap; check by direct k sum.
+    from scipy.integrate import quad
+    l, M = MassiveDiracLayer(A, 0.02, 0.1), 0.02
+    om = lambda k: A ** 2 * M / (2 * (A ** 2 * k ** 2 + M ** 2) ** 1.5)   # valence; conduction -om
+    kf = l.fermi_wavevector
+    dens = quad(lambda k: k * om(k), kf, np.inf, epsabs=0, epsrel=1e-12)[0] / (2 * np.pi)
+    assert l.intrinsic_hall_conductivity() == pytest.approx(dens, rel=1e-5)
+    assert MassiveDiracLayer(A, -0.02, 0.0).intrinsic_hall_conductivity() == pytest.approx(-1 / (4 * np.pi))
