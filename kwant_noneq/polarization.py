@@ -8,7 +8,10 @@ callable ``H(k)``).  The closed forms for massive Dirac cones live in
 Static ``Pi(q, 0)`` by a k-point rule (:func:`static_polarization`);
 dynamic ``Im Pi(q, omega)`` (intra- and interband, T = 0 with sharp Fermi
 surfaces or T > 0) by the linear triangle method on a uniform grid
-(:func:`dynamic_polarization_imag`, :mod:`kwant_noneq.triangles`).
+(:func:`dynamic_polarization_imag`, :mod:`kwant_noneq.triangles`), and
+dynamic ``Re Pi(q, omega)`` by the exact per-triangle principal value of the
+same method (:func:`dynamic_polarization_real`; finite T by Maldague's
+identity over T = 0 evaluations).
 
 Conventions: ``Pi = -chi`` (static ``Pi > 0``), per unit area (1/(eV nm^2));
 k-point rules are ``(kpoints (N, dim), weights (N,))`` with
@@ -20,8 +23,8 @@ import numpy as np
 from .bloch import bands
 from .constants import KB
 
-__all__ = ["fermi", "static_polarization", "dynamic_polarization_imag", "band_density", "polar_rule",
-           "uniform_rule"]
+__all__ = ["fermi", "static_polarization", "dynamic_polarization_imag",
+           "dynamic_polarization_real", "band_density", "polar_rule", "uniform_rule"]
 
 
 def fermi(E, mu, T):
@@ -215,6 +218,128 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
                                  f"of band pair {(i, j)}: enlarge half_width")
             total += per.sum()
     return float(np.pi * total / (2 * np.pi) ** 2)
+
+
+def _maldague_nodes(mu, T, n_T):
+    """Nodes and weights of ``int dmu' F(mu') / (4 k_BT cosh^2((mu' - mu)/2k_BT))``.
+
+    With ``u = tanh((mu' - mu)/2k_BT)`` the weight is ``du/2`` on [-1, 1]:
+    Gauss-Legendre in u (exact for the thermal weight; F smooth in u when
+    mu' = mu + 2k_BT artanh(u) stays away from the kinks of F).
+    """
+    x, w = np.polynomial.legendre.leggauss(n_T)
+    return mu + 2 * KB * T * np.arctanh(x), 0.5 * w
+
+
+def dynamic_polarization_real(H, q, omega, mu, center, half_width, n, vertex=None, T=0.0,
+                              pairs=None, mu_ref=None, n_T=24):
+    """Re Pi(q, omega) of a lattice model by the linear triangle method.
+
+    ``Re Pi(q, omega) = int d^2k/(2pi)^2 sum_{n,m} |<n,k| V |m,k+q>|^2
+    (f_n(k) - f_m(k+q)) P 1/(E_m(k+q) - E_n(k) - omega)``
+
+    (``Pi = -chi``; at omega = 0 this is :func:`static_polarization`), all
+    band pairs: intra- and interband.  On the uniform grid of
+    :func:`dynamic_polarization_imag` the transition energy, ``|<n|V|m>|^2``
+    and the T = 0 Fermi cuts are linear per triangle and the principal value
+    is integrated exactly (:func:`kwant_noneq.triangles.principal_value_integral`):
+    the only error is the linear interpolation, O(h^2) for grid spacing h
+    (plus the circle-on-a-grid noise of the Fermi cuts, as for Im Pi).
+
+    T > 0 uses Maldague's identity, exact for non-interacting bands:
+    ``Pi_T(mu) = int dmu' Pi_0(mu') / (4 k_BT cosh^2((mu' - mu)/2k_BT))``,
+    ``n_T`` Gauss-Legendre nodes in ``u = tanh((mu' - mu)/2k_BT)``; every
+    node is a T = 0 evaluation with sharp cuts, so no ``h v_F << k_BT``
+    condition (unlike a linearly interpolated Fermi function).
+
+    The interband Fermi-sea integral converges only like 1/K in the box size
+    K (the vacuum polarisation of a Dirac cone) and the bands of a lattice
+    model cover the whole Brillouin zone: give ``mu_ref`` to get
+    ``Re Pi(mu) - Re Pi(mu_ref)``, whose integrand vanishes outside the
+    region where some ``E_n(k)`` or ``E_m(k+q)`` lies between ``mu_ref`` and
+    ``mu`` (plus the thermal window).  Only those triangles are integrated
+    (the others cancel exactly) and a ValueError is raised when one of them
+    touches the box boundary.  Without ``mu_ref`` the box integral itself is
+    returned (a whole Brillouin zone as box is exact for a lattice model).
+
+    Parameters
+    ----------
+    H : BlochHamiltonian or callable ``H(k)``
+    q : (2,) array, 1/nm
+    omega : float, eV.  Must not coincide with the transition energy on a
+        whole triangle edge (see :mod:`kwant_noneq.triangles`); use a small
+        nonzero omega for the static limit on symmetric grids.
+    mu : float, eV
+    center, half_width, n : box centre (2,), half side (1/nm), cells per side
+    vertex : (norb, norb) array, optional (identity): density vertex.
+    T : float, K
+    pairs : iterable of (n, m) band indices, optional (all pairs whose
+        ``|<n|V|m>|^2`` is not below 1e-14 everywhere).
+    mu_ref : float, eV, optional
+        Reference chemical potential (e.g. in the gap: subtracts the vacuum).
+    n_T : int
+        Maldague nodes at T > 0.
+
+    Returns
+    -------
+    float, 1/(eV nm^2)
+    """
+    from .triangles import box_grid, grid_triangles, principal_value_integral
+
+    if not T >= 0:
+        raise ValueError(f"T must be >= 0 (K), got {T}")
+    q = np.asarray(q, dtype=float)
+    pts, cell = box_grid(np.asarray(center, dtype=float), half_width, n)
+    k = pts.reshape(-1, 2)
+    e1, u1 = bands(H, k)
+    e2, u2 = bands(H, k + q)
+    if vertex is None:
+        m = np.einsum("kan,kam->knm", u1.conj(), u2)
+    else:
+        m = np.einsum("kan,ab,kbm->knm", u1.conj(), vertex, u2)
+    m2 = np.abs(m) ** 2
+    tri = grid_triangles(n + 1, n + 1)
+    boundary = _boundary_triangles(tri, n + 1)
+    nb = e1.shape[1]
+    if pairs is None:
+        pairs = [(i, j) for i in range(nb) for j in range(nb) if m2[:, i, j].max() > 1e-14]
+    if T == 0:
+        mus, weights = np.array([mu]), np.array([1.0])
+    else:
+        mus, weights = _maldague_nodes(mu, T, n_T)
+    refs = None if mu_ref is None else mus - mu + mu_ref
+    total = 0.0
+    for i, j in pairs:
+        ea, eb = e1[:, i][tri], e2[:, j][tri]
+        eps = eb - ea
+        w2 = m2[:, i, j][tri]
+        for node, (mu_n, wt) in enumerate(zip(mus, weights)):
+            if refs is None:
+                sel = slice(None)
+                levels = [(mu_n, 1.0)]
+            else:
+                lo, hi = min(mu_n, refs[node]), max(mu_n, refs[node])
+                # Triangles where neither band's vertex range meets [lo, hi]
+                # have the same occupations (and no cut) at mu_n and the
+                # reference: they cancel exactly.
+                sel = np.zeros(len(tri), bool)
+                for e in (ea, eb):
+                    sel |= (e.max(1) >= lo) & (e.min(1) <= hi)
+                if not sel.any():
+                    continue
+                if boundary[sel].any():
+                    raise ValueError("the box does not contain the region where the "
+                                     f"occupations of band pair {(i, j)} differ between mu and "
+                                     "mu_ref: enlarge half_width")
+                levels = [(mu_n, 1.0), (refs[node], -1.0)]
+            for level, sign in levels:
+                # f_n(k) - f_m(k+q) = theta(mu - E_n) theta(E_m' - mu)
+                #                   - theta(mu - E_m') theta(E_n - mu)
+                for w, cons in ((w2, [level - ea, eb - level]), (-w2, [level - eb, ea - level])):
+                    c = [x[sel] for x in cons]
+                    total += wt * sign * principal_value_integral(eps[sel], w[sel], cell / 2, omega,
+                                                                  constraints=c)
+    return float(total / (2 * np.pi) ** 2)
 
 
 def _boundary_triangles(tri, nv):
