@@ -20,8 +20,9 @@ from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.drag import drag_conductivity
-from kwant_noneq.polarization import (band_density, dynamic_polarization_imag, fermi,
-                                      polar_rule, static_polarization, uniform_rule)
+from kwant_noneq.polarization import (_maldague_nodes, band_density, dynamic_polarization_imag,
+                                      dynamic_polarization_real, fermi, polar_rule,
+                                      static_polarization, uniform_rule)
 from systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
                              make_lattice_film, per_cm2)
 from validation.records import Record, compare
@@ -43,6 +44,7 @@ def run(figdir):
     records += _dynamic_polarisation(figdir, plt)
     records += _lattice(figdir, plt)
     records += _lattice_dynamic(figdir, plt)
+    records += _lattice_dynamic_real(figdir, plt)
     records += _tensor(figdir, plt)
     records += _temperature(figdir, plt)
     records += _separation(figdir, plt)
@@ -319,6 +321,143 @@ def _lattice_dynamic(figdir, plt):
     ax.set_xlabel("grid spacing h / k_F"); ax.set_ylabel("|Im Pi_grid / Im Pi_exact - 1|")
     ax.legend(fontsize=7); fig.tight_layout()
     fig.savefig(figdir / "drag_lattice_dynamic_pi.png", dpi=110); plt.close(fig)
+    return out
+
+
+def _lattice_dynamic_real(figdir, plt):
+    """Lattice Re Pi(q, omega) (triangle principal value) vs the closed form.
+
+    Compared: Re Pi(mu) - Re Pi(0) (doped minus undoped, the same band
+    structure's vacuum part cancels; the closed form's pi_vacuum drops out
+    the same way), active-layer vertex.
+    """
+    out = []
+    pa, _ = layer_projectors()
+    M, mu = 0.03, 0.15
+    layer, layer0 = MassiveDiracLayer(A, M, mu), MassiveDiracLayer(A, M, 0.0)
+    kf = layer.fermi_wavevector
+    points = (("intraband", 0.5, 0.3), ("plasmon", 0.2, 1.3), ("interband", 0.5, 2.2 * mu / (A * 0.5 * kf)))
+    Hc = continuum_hamiltonian(A, M, 0.02)
+
+    def closed(q, w, T):
+        if T == 0:
+            return float((layer.pi_T0(q, w) - layer0.pi_T0(q, w)).real)
+        return float((layer.pi_dynamic(q, w, T) - layer0.pi_dynamic(q, w, T)).real)
+
+    def node_error(q, w, T, n_T):
+        """Maldague-node error: the same nodes applied to the closed-form T = 0 Pi."""
+        mus, wt = _maldague_nodes(mu, T, n_T)
+        val = sum(c * float((layer.pi_T0(q, w, mu=m) - layer0.pi_T0(q, w, mu=m - mu)).real)
+                  for m, c in zip(mus, wt))
+        return abs(val / closed(q, w, T) - 1)
+
+    conv = []
+    for region, qx, ratio in points:
+        q = qx * kf
+        w = ratio * A * q
+        K = 1.3 * (kf + q)
+        exact = closed(q, w, 0.0)
+        grid = {n: dynamic_polarization_real(Hc, [q, 0], w, mu, [-q / 2, 0], K, n, vertex=pa,
+                                             mu_ref=0.0) for n in (100, 200, 400)}
+        errs = {n: grid[n] / exact - 1 for n in grid}
+        est = abs(grid[400] - grid[200]) / abs(exact)
+        conv.append((region, qx, [2 * K / n / kf for n in grid], [abs(e) for e in errs.values()]))
+        params = dict(part="Re, dynamic", region=region, q_over_kF=qx, omega=w, T=0, M=M, mu=mu)
+        out.append(compare(CASE, "Pi_lattice_vs_continuum", grid[400], exact, est,
+                           params=dict(params, model="continuum H(k) on a grid", n=400,
+                                       h_over_kF=2 * K / 400 / kf),
+                           note="Re Pi(mu) - Re Pi(0), T=0, exact per-triangle principal value "
+                                f"with sharp Fermi cuts. Errors n=100/200/400: {errs[100]:+.1e}/"
+                                f"{errs[200]:+.1e}/{errs[400]:+.1e} (O(h^2) where Re Pi is smooth; "
+                                "circle-on-grid noise ~h^1.5 in the intraband continuum, where "
+                                "Re Pi = D is a pure Fermi-surface quantity); tolerance = "
+                                "|I_400 - I_200| (bounds the n=400 error for order >= 1.5)"))
+        lat = []
+        for a in (0.1, 0.05, 0.025):
+            H = bloch_hamiltonian(make_lattice_film(a), dict(A=A, B=A * a / 2, M_a=M, M_p=0.02))
+            lat.append(dynamic_polarization_real(H, [q, 0], w, mu, [-q / 2, 0], K, 400, vertex=pa,
+                                                 mu_ref=0.0))
+        r1, r2 = 2 * lat[1] - lat[0], 2 * lat[2] - lat[1]
+        rem = abs(r1 - r2) / abs(exact)
+        out.append(compare(CASE, "Pi_lattice_vs_continuum", r2, exact, est + rem,
+                           params=dict(params, model="Kwant Wilson lattice film",
+                                       a=[0.05, 0.025], n=400),
+                           note=f"Kwant builder, Richardson in a (a=0.05, 0.025); raw errors a=0.1/"
+                                f"0.05/0.025: {lat[0] / exact - 1:+.1e}/{lat[1] / exact - 1:+.1e}/"
+                                f"{lat[2] / exact - 1:+.1e} (O(a): Wilson mass); tolerance = grid "
+                                f"estimate {est:.1e} + |R(0.1,0.05) - R(0.05,0.025)| = {rem:.1e} "
+                                "(3x the O(a^2) remainder of the finer Richardson value; the grid "
+                                "error is common to both and cancels in the difference)"))
+    # finite T: Maldague nodes over T = 0 evaluations (continuum H(k) grid)
+    n_T = 32
+    for T in (5.0, 50.0):
+        for region, qx, ratio in points:
+            q = qx * kf
+            w = ratio * A * q
+            K = 1.3 * (kf + q) + 0.3
+            exact = closed(q, w, T)
+            grid = {n: dynamic_polarization_real(Hc, [q, 0], w, mu, [-q / 2, 0], K, n, vertex=pa,
+                                                 mu_ref=0.0, T=T, n_T=n_T) for n in (100, 200)}
+            est = abs(grid[200] - grid[100]) / abs(exact)
+            nerr = node_error(q, w, T, n_T)
+            out.append(compare(CASE, "Pi_lattice_vs_continuum", grid[200], exact, est + nerr,
+                               params=dict(part="Re, dynamic", region=region, q_over_kF=qx,
+                                           omega=w, T=T, M=M, mu=mu, n=200, n_T=n_T,
+                                           model="continuum H(k) on a grid"),
+                               note=f"Re Pi(mu) - Re Pi(0) at T={T:g} K: Maldague's identity over "
+                                    f"{n_T} T=0 triangle evaluations vs the closed-form finite-T "
+                                    f"pi_dynamic. Errors n=100/200: {grid[100] / exact - 1:+.1e}/"
+                                    f"{grid[200] / exact - 1:+.1e} (O(h^2)); tolerance = "
+                                    f"|I_200 - I_100| + node error {nerr:.1e} (same nodes applied "
+                                    "to the closed-form T=0 Pi; the kinks of Pi_0(mu') at the "
+                                    "continuum edges and the gap edge of the undoped reference "
+                                    "make the node sum converge only algebraically)"))
+    # omega -> 0 against the lattice static Lindhard sum (same Kwant bands)
+    T, a = 50.0, 0.1
+    H = bloch_hamiltonian(make_lattice_film(a), dict(A=A, B=A * a / 2, M_a=M, M_p=0.02))
+    for qx in (0.5, 1.5, 2.5):
+        q = qx * kf
+        radius = float(layer.wavevector(mu + 20 * KB * T)) + q
+        static = {}
+        for nr in (200, 400):
+            kp, wts = polar_rule(radius, nr, 192)
+            static[nr] = (static_polarization(H, [q, 0.0], mu, T, kp, wts, vertex=pa)
+                          - static_polarization(H, [q, 0.0], 0.0, T, kp, wts, vertex=pa))
+        K = 1.3 * (kf + q) + 0.3
+        grid = {n: dynamic_polarization_real(H, [q, 0], 1e-7, mu, [-q / 2, 0], K, n, vertex=pa,
+                                             mu_ref=0.0, T=T, n_T=n_T) for n in (100, 200)}
+        est = abs(grid[200] - grid[100]) / abs(static[400])
+        nerr = node_error(q, 1e-7, T, n_T)
+        serr = abs(static[400] / static[200] - 1)
+        out.append(compare(CASE, "Pi_lattice_vs_continuum", grid[200], static[400],
+                           est + nerr + serr,
+                           params=dict(part="Re, dynamic, omega -> 0", q_over_kF=qx, omega=1e-7,
+                                       T=T, a=a, n=200, n_T=n_T, model="Kwant Wilson lattice film"),
+                           note="triangle Re Pi(q, omega=1e-7 eV) vs static_polarization (k-point "
+                                "Lindhard sum, polar rule 400x192) on the same Kwant bands, doped "
+                                "minus undoped; (omega/v_F q)^2 < 1e-10; tolerance = |I_200 - I_100| "
+                                f"{est:.1e} + node error {nerr:.1e} + static radial-rule change "
+                                f"200->400 {serr:.1e}"))
+    # figure: Re Pi(omega) at q = k_F/2 and grid convergence
+    q = 0.5 * kf
+    D = float(layer.dos(mu))
+    ws = np.linspace(0.01, 6.0, 500) * A * q
+    ratios = np.array([0.2, 0.5, 0.8, 1.05, 1.3, 2.0, 3.0, 4.0, 5.0])
+    lat = [dynamic_polarization_real(Hc, [q, 0], r * A * q, mu, [-q / 2, 0], 1.3 * (kf + q), 200,
+                                     vertex=pa, mu_ref=0.0) for r in ratios]
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+    ax[0].plot(ws / (A * q), [closed(q, x, 0.0) / D for x in ws], "k-", lw=1,
+               label="closed form, T=0")
+    ax[0].plot(ratios, np.array(lat) / D, "o", ms=4, label="k-grid triangles, n=200")
+    ax[0].set_xlabel("omega / (A q),  q = k_F/2"); ax[0].set_ylabel("[Re Pi(mu) - Re Pi(0)] / D(mu)")
+    ax[0].set_ylim(-3, 3); ax[0].legend(fontsize=7)
+    for region, qx, h, e in conv:
+        ax[1].loglog(h, e, "o-", label=f"{region}, q={qx} k_F")
+    h = np.array([5e-3, 6e-2])
+    ax[1].loglog(h, 0.4 * h ** 2, "k--", lw=0.8, label="h^2")
+    ax[1].set_xlabel("grid spacing h / k_F"); ax[1].set_ylabel("|Re Pi_grid / Re Pi_exact - 1|")
+    ax[1].legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(figdir / "drag_lattice_re_pi.png", dpi=110); plt.close(fig)
     return out
 
 
