@@ -150,7 +150,8 @@ def make_ribbon_lead(width, a=1.0):
     return lead
 
 
-def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True):
+def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True,
+                clean_margin=0.0):
     """Finite BHZ ribbon ``length x width`` with two ribbon leads.
 
     Parameters
@@ -166,6 +167,9 @@ def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True):
         ``disorder_seed`` (``kwant.digest``), not on build order or worker.
     leads : bool
         Attach the two semi-infinite ribbons (lead 0 on the left, x < 0).
+    clean_margin : float
+        Disorder-free length [nm] next to each lead (clean contact zones); the
+        disorder then covers ``length - 2 clean_margin``.
 
     Returns
     -------
@@ -176,6 +180,9 @@ def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True):
     """
     n = _check_geometry(a, length=length, width=width)
     L, W = n["length"], n["width"]
+    if not 0 <= clean_margin < length / 2:
+        raise ValueError(f"clean_margin must lie in [0, length/2), got {clean_margin}")
+    margin = int(round(clean_margin / a))
     if disorder_type not in ("uniform", "gaussian"):
         raise ValueError(f"disorder_type must be 'uniform' or 'gaussian', "
                          f"got {disorder_type!r}")
@@ -187,7 +194,7 @@ def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True):
 
     def onsite(site, A, B, C, D, M, bia, disorder, disorder_seed, exchange):
         h = _clean_onsite(a, C, D, M, B, bia)
-        if disorder:
+        if disorder and margin <= site.tag[0] < L - margin:
             u = digest(repr(site.tag), salt=str(disorder_seed)) - shift
             h = h + (disorder * u) * _S0T0
         if exchange is not None:

@@ -78,3 +78,16 @@ def test_bad_geometry_and_parameters():
         bhz.make_ribbon(4, 6, disorder_type="box")
     with pytest.raises(TypeError, match="unknown"):
         bhz.default_params(Mass=1)
+
+
+def test_clean_margin_keeps_disorder_away_from_the_leads():
+    params = bhz.default_params(disorder=0.5, disorder_seed=3)
+    clean = bhz.default_params()
+    fsyst = bhz.make_ribbon(12, 4, clean_margin=3).finalized()
+    dis = (fsyst.hamiltonian_submatrix(params=params, sparse=True)
+           - fsyst.hamiltonian_submatrix(params=clean, sparse=True)).diagonal()
+    x = np.repeat([s.tag[0] for s in fsyst.sites], 4)
+    assert np.all(dis[(x < 3) | (x >= 9)] == 0)
+    assert np.all(dis[(x >= 3) & (x < 9)] != 0)
+    with pytest.raises(ValueError, match="clean_margin"):
+        bhz.make_ribbon(12, 4, clean_margin=6)
