@@ -17,7 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer  # noqa: E402
-from kwant_noneq.drag import drag_convergence, drag_vs_temperature  # noqa: E402
+from kwant_noneq.drag import drag_convergence  # noqa: E402
 from systems.ti_film import TIFilm  # noqa: E402
 
 
