@@ -7,6 +7,7 @@ their Fig. 3, then the same surfaces as a Kwant lattice (Wilson-regularised,
 one Dirac cone per surface) whose polarisation is compared with the closed
 form.
 """
+
 from kwant_noneq.analytic_drag import MassiveDiracLayer
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.polarization import polar_rule, static_polarization
