@@ -24,7 +24,8 @@ from .bloch import bands
 from .constants import KB
 
 __all__ = ["fermi", "static_polarization", "dynamic_polarization_imag",
-           "dynamic_polarization_real", "band_density", "polar_rule", "uniform_rule"]
+           "dynamic_polarization_real", "band_density", "polar_rule", "uniform_rule",
+           "maldague_nodes"]
 
 
 def fermi(E, mu, T):
@@ -220,8 +221,9 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
     return float(np.pi * total / (2 * np.pi) ** 2)
 
 
-def _maldague_nodes(mu, T, n_T):
-    """Nodes and weights of ``int dmu' F(mu') / (4 k_BT cosh^2((mu' - mu)/2k_BT))``.
+def maldague_nodes(mu, T, n_T):
+    """Nodes (eV) and weights of ``int dmu' F(mu') / (4 k_BT cosh^2((mu' - mu)/2k_BT))``
+    for ``mu`` in eV and ``T`` in K (Maldague's thermal average of T = 0 results).
 
     With ``u = tanh((mu' - mu)/2k_BT)`` the weight is ``du/2`` on [-1, 1]:
     Gauss-Legendre in u (exact for the thermal weight; F smooth in u when
@@ -304,7 +306,7 @@ def dynamic_polarization_real(H, q, omega, mu, center, half_width, n, vertex=Non
     if T == 0:
         mus, weights = np.array([mu]), np.array([1.0])
     else:
-        mus, weights = _maldague_nodes(mu, T, n_T)
+        mus, weights = maldague_nodes(mu, T, n_T)
     refs = None if mu_ref is None else mus - mu + mu_ref
     total = 0.0
     for i, j in pairs:

@@ -20,7 +20,7 @@ from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.drag import drag_conductivity
-from kwant_noneq.polarization import (_maldague_nodes, band_density, dynamic_polarization_imag,
+from kwant_noneq.polarization import (maldague_nodes, band_density, dynamic_polarization_imag,
                                       dynamic_polarization_real, fermi, polar_rule,
                                       static_polarization, uniform_rule)
 from systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
@@ -346,7 +346,7 @@ def _lattice_dynamic_real(figdir, plt):
 
     def node_error(q, w, T, n_T):
         """Maldague-node error: the same nodes applied to the closed-form T = 0 Pi."""
-        mus, wt = _maldague_nodes(mu, T, n_T)
+        mus, wt = maldague_nodes(mu, T, n_T)
         val = sum(c * float((layer.pi_T0(q, w, mu=m) - layer0.pi_T0(q, w, mu=m - mu)).real)
                   for m, c in zip(mus, wt))
         return abs(val / closed(q, w, T) - 1)
