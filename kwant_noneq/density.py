@@ -25,6 +25,7 @@ import numpy as np
 
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
+from .factorization import SolverCounts
 from .scattering import ScatteringStates
 
 __all__ = ["LocalDensity", "NonequilibriumDensity", "local_density",
@@ -79,11 +80,14 @@ class LocalDensity:
         ``density_matrix``.
     grid : EnergyGrid
         The energy nodes used.
+    counts : SolverCounts, optional
+        Factorisations, solves and lead-mode computations of this call.
     """
 
     density_matrix: np.ndarray
     error: float
     grid: EnergyGrid
+    counts: SolverCounts = None
 
     def expectation(self, operator):
         """``Tr(O_i rho_i)``; see :func:`expectation`."""
@@ -98,9 +102,10 @@ class LocalDensity:
 class NonequilibriumDensity:
     """Density of the nonequilibrium steady state, for many potentials.
 
-    Lead modes and the linear system are prepared once per energy node;
-    calling the object with a potential costs one sparse factorisation per
-    node (all leads share it).
+    Lead modes and the linear system are prepared once per energy node and
+    each node keeps one factorisation (:class:`ScatteringStates`): calling the
+    object with a new potential costs a few multi-column solves per node,
+    not a factorisation (all leads share them).
 
     Parameters
     ----------
@@ -121,11 +126,20 @@ class NonequilibriumDensity:
         Panels between ``reference_energy`` and the window.
     boltzmann : float
         ``k_B`` in the Hamiltonian's energy unit per kelvin (default eV/K).
+    states : ScatteringStates, optional
+        Reuse these nodes (lead modes and factorisations), e.g. along a
+        sweep in the interaction; their energies must be this grid's.
+    lead_modes : LeadModes, optional
+        Lead modes shared with other systems with the same leads.
+    ordering, max_factor_memory, iterative :
+        See :class:`~kwant_noneq.scattering.ScatteringStates`.
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, reference_energy=None, n_panels=4, sea_panels=8,
-                 boltzmann=K_B, check_hermiticity=True):
+                 boltzmann=K_B, check_hermiticity=True, states=None,
+                 lead_modes=None, ordering="pord", max_factor_memory=None,
+                 iterative=True):
         self.mu, self.kT = check_reservoirs(len(syst.leads), chemical_potentials,
                                             temperatures, boltzmann)
         if int(n_panels) < 1:
@@ -151,8 +165,17 @@ class NonequilibriumDensity:
         E = self.grid.energies[:, None]
         self.weights = np.stack([fermi(E[:, 0], m, t) for m, t in zip(self.mu, self.kT)],
                                 axis=1) / (2 * np.pi)
-        self.states = ScatteringStates(syst, self.grid.energies, params,
-                                       check_hermiticity)
+        if states is None:
+            states = ScatteringStates(syst, self.grid.energies, params,
+                                      check_hermiticity, ordering=ordering,
+                                      max_factor_memory=max_factor_memory,
+                                      lead_modes=lead_modes, iterative=iterative)
+        elif states.syst is not syst or not np.array_equal(states.energies,
+                                                           self.grid.energies):
+            raise ValueError("states: a ScatteringStates of this system at this "
+                             "grid's energies is needed (same bias window, "
+                             "temperatures and panels)")
+        self.states = states
         self.nsites = len(syst.sites)
         self.norbs = self.states.norbs
         if len(self.grid) and not np.any(self.states.nmodes * (self.weights > 0)):
@@ -161,23 +184,52 @@ class NonequilibriumDensity:
                 f"[{self.grid.energies.min():.6g}, {self.grid.energies.max():.6g}]:"
                 " the bias window lies outside every band of the leads")
 
-    def __call__(self, potential=None):
-        """Local density matrix with ``potential`` (sparse, scattering
-        region's orbitals) added to the Hamiltonian."""
+    def _accumulate(self, wave_functions):
+        """``sum_nodes sum_leads w psi psi^dagger`` samples of each node, from
+        ``wave_functions(node) -> (list of psi, list of d psi or None)``."""
         n, o = self.nsites, self.norbs
         samples = np.zeros((len(self.grid), n, o, o), complex)
         for node in range(len(self.grid)):
-            wfs = self.states.wave_functions(node, potential)
+            wfs, dwfs = wave_functions(node)
             for lead, psi in enumerate(wfs):
                 w = self.weights[node, lead]
                 if w == 0 or psi.shape[0] == 0:
                     continue
                 psi = psi.reshape(psi.shape[0], n, o)
-                samples[node] += w * np.einsum("mia,mib->iab", psi, psi.conj())
+                if dwfs is None:
+                    samples[node] += w * np.einsum("mia,mib->iab", psi, psi.conj())
+                else:
+                    dpsi = dwfs[lead].reshape(psi.shape)
+                    d = np.einsum("mia,mib->iab", dpsi, psi.conj())
+                    samples[node] += w * (d + d.conj().transpose(0, 2, 1))
+        return samples
+
+    def __call__(self, potential=None, rtol=None):
+        """Local density matrix with ``potential`` (sparse, scattering
+        region's orbitals) added to the Hamiltonian.
+
+        ``rtol``: relative accuracy of the wave functions' iterative solves
+        (default that of :class:`ScatteringStates`, 1e-12).
+        """
+        before = self.states.counts.copy()
+        samples = self._accumulate(
+            lambda node: (self.states.wave_functions(node, potential, rtol), None))
         rho, err = integrate(self.grid, samples)
         if not len(self.grid):
-            rho = np.zeros((n, o, o), complex)
-        return LocalDensity(rho, err, self.grid)
+            rho = np.zeros((self.nsites, self.norbs, self.norbs), complex)
+        return LocalDensity(rho, err, self.grid, self.states.counts - before)
+
+    def response(self, potential, perturbation, rtol=None):
+        """Linear response ``d rho / d V [perturbation]`` at ``potential``:
+        the first-order change of the local density matrix
+        ``(nsites, norbs, norbs)`` when ``perturbation`` (sparse, onsite
+        blocks) is added, on the same energy grid and factorisations."""
+        samples = self._accumulate(lambda node: (
+            self.states.wave_functions(node, potential, rtol),
+            self.states.wave_function_response(node, potential, perturbation, rtol)))
+        if not len(self.grid):
+            return np.zeros((self.nsites, self.norbs, self.norbs), complex)
+        return integrate(self.grid, samples)[0]
 
 
 def local_density(syst, chemical_potentials, temperatures=0.0, params=None,

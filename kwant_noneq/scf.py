@@ -8,15 +8,25 @@ The energy grid is frozen while iterating (an adaptive grid inside a
 fixed-point loop breaks convergence); with ``refine=True`` the grid is then
 doubled and the loop converged again from the first solution, and the change
 is reported.
+
+Cost: each energy node is factorised once, with the starting field; every
+later iteration solves on that factorisation iteratively
+(:class:`~kwant_noneq.scattering.ScatteringStates`), to an accuracy tied to
+``tol``.  ``method='newton'`` takes Newton steps whose Jacobian is the
+density's exact linear response to the field (GMRES, each product one more
+solve per node on the same factorisation): two or three evaluations of the
+map where mixing needs four to fourteen.
 """
 import dataclasses
 
 import numpy as np
+import scipy.sparse.linalg as sla
 
 from .density import NonequilibriumDensity
 from .exchange import (check_spin_operators, contact_kernel, exchange_field,
                        exchange_potential, spin_density)
-from .mixing import solve_fixed_point
+from .factorization import SolverCounts
+from .mixing import ConvergenceError, FixedPoint, solve_fixed_point
 
 __all__ = ["SelfConsistentState", "solve_exchange"]
 
@@ -41,6 +51,18 @@ class SelfConsistentState:
         Energy-quadrature error estimate of the density matrix.
     refinement_change : float or None
         ``max |h(refined grid) - h(grid)|`` [eV] when ``refine=True``.
+    counts : SolverCounts
+        Lead-mode computations, analyses, factorisations and solves of the
+        whole calculation (set-up included).
+    response_evaluations : int
+        Jacobian-vector products (linear responses) of ``method='newton'``.
+    factor_memory : int
+        Bytes held by the kept factorisations at the end.
+    states : ScatteringStates
+        The energy nodes (lead modes, kept factorisations, last solutions):
+        pass them as ``states=`` to a later call at the same bias window
+        (e.g. a sweep in U) or to :class:`~kwant_noneq.transport.CurrentSolver`
+        to reuse all of it.
     """
 
     exchange_field: np.ndarray
@@ -51,6 +73,10 @@ class SelfConsistentState:
     residuals: np.ndarray
     quadrature_error: float
     refinement_change: float = None
+    counts: SolverCounts = None
+    response_evaluations: int = 0
+    factor_memory: int = 0
+    states: object = None
 
 
 def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
@@ -77,12 +103,28 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         :func:`~kwant_noneq.exchange.range_kernel`).
     initial_field : array (nsites, 3) or SelfConsistentState, optional
         Warm start; default zero field.
-    method, tol, max_iter, mixing, on_failure, progress :
-        See :func:`~kwant_noneq.mixing.solve_fixed_point`; ``tol`` in eV.
+    method : str
+        ``'newton'`` (Newton-Krylov on the exact linear response), or a
+        mixing method of :func:`~kwant_noneq.mixing.solve_fixed_point`
+        (``'anderson'``, ``'linear'``, SciPy root methods).
+    tol, max_iter, mixing, on_failure, progress :
+        See :func:`~kwant_noneq.mixing.solve_fixed_point`; ``tol`` in eV,
+        ``max_iter`` bounds the evaluations of the map (for ``'newton'``, the
+        Newton steps plus one).
     n_panels : int
         Gauss-Kronrod panels over the bias window.
     refine : bool
         After convergence, double the panels and converge again.
+    **density_kwargs :
+        Passed to :class:`~kwant_noneq.density.NonequilibriumDensity`
+        (``states``, ``lead_modes``, ``reference_energy``, ...).
+
+    Notes
+    -----
+    The wave functions are solved iteratively to a relative accuracy
+    ``rtol = tol / (20 max|h|)`` (clipped to [1e-14, 1e-6]): to first order
+    the field then carries an error ``~ 2 rtol max|h| = tol / 10``, a tenth
+    of the convergence criterion.
     """
     if (U is None) == (kernel is None):
         raise ValueError("give exactly one of U (contact interaction) or kernel")
@@ -100,30 +142,106 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
                          f"got {h0.shape}")
 
     def run(panels, start):
+        shared = density_kwargs.get("states")
+        before = shared.counts.copy() if shared is not None else SolverCounts()
         density = NonequilibriumDensity(syst, chemical_potentials, temperatures,
                                         params, n_panels=panels, **density_kwargs)
         ops = check_spin_operators(spin_operators, density.norbs)
-        last = {}
+        last = {"scale": float(np.max(np.abs(start), initial=0.0))}
+
+        def rtol():
+            return float(np.clip(tol / (20 * max(last["scale"], 1e-300)),
+                                 1e-14, 1e-6))
 
         def update(h):
-            rho = density(exchange_potential(h, ops))
-            last["rho"] = rho
-            return exchange_field(spin_density(rho.density_matrix, ops), kernel)
+            rho = density(exchange_potential(h, ops), rtol())
+            out = exchange_field(spin_density(rho.density_matrix, ops), kernel)
+            last.update(h=np.array(h), rho=rho,
+                        scale=max(float(np.max(np.abs(out), initial=0.0)), tol))
+            return out
 
-        fp = solve_fixed_point(update, start, method=method, tol=tol,
-                               max_iter=max_iter, mixing=mixing,
-                               on_failure=on_failure, progress=progress)
-        rho = density(exchange_potential(fp.x, ops))
-        return fp, rho, ops
+        def jacobian(h, v):
+            # GMRES needs the products only to its forcing term (1e-4): a
+            # looser solve than the map's.
+            drho = density.response(exchange_potential(h, ops),
+                                    exchange_potential(v, ops), max(rtol(), 1e-7))
+            return exchange_field(spin_density(drho, ops), kernel)
 
-    fp, rho, ops = run(n_panels, h0)
+        if method == "newton":
+            fp, products = _newton(update, jacobian, start, tol=tol,
+                                   max_iter=max_iter, on_failure=on_failure,
+                                   progress=progress)
+        else:
+            fp = solve_fixed_point(update, start, method=method, tol=tol,
+                                   max_iter=max_iter, mixing=mixing,
+                                   on_failure=on_failure, progress=progress)
+            products = 0
+        if "h" in last and np.array_equal(last["h"], fp.x):
+            rho = last["rho"]          # the converged density: no new solve
+        else:
+            rho = density(exchange_potential(fp.x, ops), rtol())
+        return fp, rho, ops, density, products, density.states.counts - before
+
+    fp, rho, ops, density, products, counts = run(n_panels, h0)
     change = None
     if refine and fp.converged:
-        fp2, rho2, _ = run(2 * n_panels, fp.x)
+        fp2, rho2, _, density, products2, counts2 = run(2 * n_panels, fp.x)
         change = float(np.max(np.abs(fp2.x - fp.x), initial=0.0))
         fp = dataclasses.replace(fp2, iterations=fp.iterations + fp2.iterations,
                                  residuals=np.concatenate([fp.residuals, fp2.residuals]))
-        rho = rho2
+        rho, products, counts = rho2, products + products2, counts + counts2
     return SelfConsistentState(fp.x, spin_density(rho.density_matrix, ops), rho,
                                fp.converged, fp.iterations, fp.residuals,
-                               rho.error, change)
+                               rho.error, change, counts, products,
+                               density.states.factor_memory, density.states)
+
+
+def _newton(F, jacobian, x0, *, tol, max_iter, on_failure, progress,
+            forcing=1e-4):
+    """Newton-Krylov for ``x = F(x)``: solve ``(1 - J) dx = F(x) - x`` by
+    GMRES to relative residual ``forcing``, ``J v = jacobian(x, v)``.
+
+    Returns ``(FixedPoint, number of Jacobian products)``.  ``max_iter``
+    bounds the evaluations of ``F``.
+    """
+    import sys
+    x = np.array(x0, float)
+    shape, residuals, products = x.shape, [], 0
+    converged = False
+    for _ in range(int(max_iter)):
+        r = np.asarray(F(x), float) - x
+        res = float(np.max(np.abs(r), initial=0.0))
+        if not np.isfinite(res):
+            raise FloatingPointError("the self-consistent map returned NaN/inf")
+        residuals.append(res)
+        if progress:
+            print(f"  Newton iteration {len(residuals):3d}: max|F(x)-x| = "
+                  f"{res:.3e} ({products} Jacobian products)", file=sys.stderr,
+                  flush=True)
+        if res <= tol:
+            converged = True
+            break
+        if len(residuals) == int(max_iter):
+            break
+
+        def matvec(v, x=x):
+            nonlocal products
+            products += 1
+            v = np.asarray(v, float).reshape(shape)
+            return (v - np.asarray(jacobian(x, v), float)).ravel()
+
+        op = sla.LinearOperator((r.size, r.size), matvec=matvec, dtype=float)
+        dx, _ = sla.gmres(op, r.ravel(), rtol=forcing, atol=0.0, restart=30,
+                          maxiter=3)
+        x = x + dx.reshape(shape)
+    result = FixedPoint(x, converged, len(residuals), np.array(residuals), "newton")
+    if not converged:
+        msg = (f"self-consistent loop (newton) did not converge in "
+               f"{result.iterations} evaluations: residual "
+               f"{result.residuals[-1]:.3e} > tol {tol:.3e}")
+        if on_failure == "raise":
+            raise ConvergenceError(msg, result)
+        if on_failure == "warn":
+            import warnings
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    return result, products

@@ -104,10 +104,19 @@ class CurrentSolver:
         The two leads between which the current is computed.
     n_panels : int
         Gauss-Kronrod panels per piece of the window (15 nodes each).
+    states : ScatteringStates, optional
+        Solve on these nodes (their lead modes, factorisations and cached
+        solutions), e.g. those of the self-consistent density at the same
+        bias (:attr:`SelfConsistentState.states
+        <kwant_noneq.scf.SelfConsistentState.states>`): the current then
+        costs no new solve.  Their energies must be this grid's.
+    lead_modes : LeadModes, optional
+        Lead modes shared with other systems with the same leads.
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
-                 *, source=0, drain=1, n_panels=2, boltzmann=K_B):
+                 *, source=0, drain=1, n_panels=2, boltzmann=K_B, states=None,
+                 lead_modes=None):
         n = len(syst.leads)
         self.mu, self.kT = check_reservoirs(n, chemical_potentials, temperatures,
                                             boltzmann)
@@ -120,18 +129,26 @@ class CurrentSolver:
         lower, upper, breaks = bias_window(self.mu, self.kT)
         self.grid = gauss_kronrod_grid(breaks, n_panels) if upper > lower else None
         energies = self.grid.energies if self.grid is not None else np.zeros(0)
-        self.states = ScatteringStates(syst, energies, params)
+        if states is None:
+            states = ScatteringStates(syst, energies, params, lead_modes=lead_modes)
+        elif states.syst is not syst or not np.array_equal(states.energies, energies):
+            raise ValueError("states: a ScatteringStates of this system at this "
+                             "grid's energies is needed (same bias window, "
+                             "temperatures and n_panels)")
+        self.states = states
         self.occupation = np.stack([fermi(energies, m, t)
                                     for m, t in zip(self.mu, self.kT)], axis=1)
 
-    def __call__(self, potential=None):
+    def __call__(self, potential=None, rtol=None):
+        """The current with ``potential`` added to the scattering region;
+        ``rtol`` as in :meth:`ScatteringStates.solution`."""
         if self.grid is None:
             z = np.zeros(0)
             return LandauerCurrent(0.0, 0.0, z, z, z, 0.0)
         s, d = self.source, self.drain
         trans, refl, samples = [], [], []
         for node in range(len(self.grid)):
-            S = self.states.smatrix(node, potential)
+            S = self.states.smatrix(node, potential, rtol)
             T = transmission_matrix(S)
             trans.append(T[s, d])
             refl.append(T[s, s])
@@ -194,6 +211,9 @@ class IVCurve:
         SCF iterations at each bias.
     converged : ndarray of bool
     points : list of BiasPoint
+    counts : SolverCounts
+        Lead-mode computations, factorisations and solves of the whole sweep
+        (densities and currents).
     """
 
     biases: np.ndarray
@@ -202,6 +222,7 @@ class IVCurve:
     iterations: np.ndarray
     converged: np.ndarray
     points: list
+    counts: object = None
 
 
 def differential_conductance(biases, currents):
@@ -219,7 +240,8 @@ def differential_conductance(biases, currents):
 def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
              U=None, kernel=None, warm_start="scaled", source=0, drain=1,
              n_panels=1, current_panels=None, tol=1e-9, max_iter=100,
-             method="anderson", mixing=0.5, on_failure="raise"):
+             method="anderson", mixing=0.5, on_failure="raise",
+             lead_modes=None):
     """Self-consistent I-V curve of a two-terminal system.
 
     At each bias ``eV`` the leads sit at ``mu0 -+ eV/2`` (``source``,
@@ -252,11 +274,24 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
         Panels of the current's window (default ``n_panels``).
     tol, max_iter, method, mixing, on_failure :
         Passed to :func:`~kwant_noneq.scf.solve_exchange` (``tol`` in eV).
+    lead_modes : LeadModes, optional
+        Store of lead modes (a new one by default): energy nodes that
+        coincide between biases (e.g. ``+eV`` and ``-eV``) compute them once.
 
     Returns
     -------
     IVCurve
+
+    Notes
+    -----
+    Per bias: lead modes and one factorisation per energy node (with the
+    warm-start field), iterative solves for the SCF iterations, and nothing
+    more: the converged density is the last iteration's, and the current
+    (when ``current_panels`` equals ``n_panels``) is read from the same
+    cached solutions.
     """
+    from .factorization import SolverCounts
+    from .scattering import LeadModes
     from .scf import solve_exchange
 
     if warm_start not in ("scaled", "previous", None):
@@ -270,6 +305,8 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
         raise ValueError(f"source and drain must be two different leads of the "
                          f"{n} leads, got {source}, {drain}")
     current_panels = n_panels if current_panels is None else current_panels
+    lead_modes = LeadModes() if lead_modes is None else lead_modes
+    counts = SolverCounts()
     points, previous = [], None
     for eV in biases:
         mus = np.full(n, float(mu0))
@@ -283,10 +320,17 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
         state = solve_exchange(syst, spin_operators, mus, temperature, params,
                                U=U, kernel=kernel, initial_field=start, tol=tol,
                                max_iter=max_iter, method=method, mixing=mixing,
-                               n_panels=n_panels, on_failure=on_failure)
+                               n_panels=n_panels, on_failure=on_failure,
+                               lead_modes=lead_modes)
+        counts = counts + state.counts
         potential = _potential(state, spin_operators)
-        current = CurrentSolver(syst, mus, temperature, params, source=source,
-                                drain=drain, n_panels=current_panels)(potential)
+        shared = state.states if current_panels == n_panels else None
+        before = shared.counts.copy() if shared is not None else SolverCounts()
+        solver = CurrentSolver(syst, mus, temperature, params, source=source,
+                               drain=drain, n_panels=current_panels,
+                               states=shared, lead_modes=lead_modes)
+        current = solver(potential)
+        counts = counts + (solver.states.counts - before)
         points.append(BiasPoint(float(eV), current, state))
         previous = points[-1]
     currents = np.array([p.current.current for p in points])
@@ -294,7 +338,7 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
                    else np.full(1, np.nan))
     return IVCurve(biases, currents, conductance,
                    np.array([p.state.iterations for p in points]),
-                   np.array([p.state.converged for p in points]), points)
+                   np.array([p.state.converged for p in points]), points, counts)
 
 
 def _potential(state, spin_operators):
