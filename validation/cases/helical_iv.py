@@ -698,7 +698,10 @@ def edge_range_kernel(sites, U_contact, xi):
                                   U_contact * values, 0.0))
 
 
-def _scf_disorder_records(e, figdata, n_real=3, eV=0.04, xi=15.0):
+N_SCF_DISORDER = 100   # realisations, each solved self-consistently
+
+
+def _scf_disorder_records(e, figdata, n_real=N_SCF_DISORDER, eV=0.04, xi=15.0):
     """Finite-system mean field solved in each disordered realisation.
 
     The records above use the paper's prescription: the exchange field of the
@@ -729,9 +732,12 @@ def _scf_disorder_records(e, figdata, n_real=3, eV=0.04, xi=15.0):
     """
     from kwant_noneq.ensemble import realisation_seeds
     from kwant_noneq.exchange import exchange_potential
+    from kwant_noneq.scattering import LeadModes
     from kwant_noneq.scf import solve_exchange
     fsyst, states = _scattering(LENGTH + 2 * BUFFER, (float(e.E_D + MU0),),
                                 BUFFER)
+    # The leads are clean: every realisation's SCF shares their modes.
+    lead_modes = LeadModes()
     params = bhz.default_params(**BASE)
     mus = [e.E_D + MU0 - eV / 2, e.E_D + MU0 + eV / 2]
 
@@ -745,14 +751,15 @@ def _scf_disorder_records(e, figdata, n_real=3, eV=0.04, xi=15.0):
     for label, kw in [("contact", dict(U=U)),
                       ("range", dict(kernel=edge_range_kernel(fsyst.sites, U, xi)))]:
         clean = solve_exchange(fsyst, bhz.SPIN, mus, 0.0, params, n_panels=1,
-                               tol=1e-8, **kw)
+                               tol=1e-8, lead_modes=lead_modes, **kw)
         R_step = reflection(clean.exchange_field, None)
         ratios, iterations, changes = [], [], []
         for seed in seeds:
             dis = _disorder_potential(fsyst, DISORDER, seed)
             p = dict(params, disorder=DISORDER, disorder_seed=salt(seed))
             sd = solve_exchange(fsyst, bhz.SPIN, mus, 0.0, p, n_panels=1, tol=1e-8,
-                                initial_field=clean.exchange_field, **kw)
+                                initial_field=clean.exchange_field,
+                                lead_modes=lead_modes, **kw)
             blind = reflection(clean.exchange_field, dis) - R_step
             ratios.append((reflection(sd.exchange_field, dis) - R_step) / blind)
             iterations.append(sd.iterations)
@@ -767,8 +774,10 @@ def _scf_disorder_records(e, figdata, n_real=3, eV=0.04, xi=15.0):
     records = [compare(
         CASE, "scf_disorder_contact", float(np.max(np.abs(ratios))), 0.0,
         (eV / MU0) ** 2,
-        dict(common, U=U, ratios=ratios, scf_iterations=it,
-             relative_field_change=ch),
+        dict(common, U=U, ratios=ratios, realisations=len(ratios),
+             mean=float(ratios.mean()),
+             stderr=float(ratios.std(ddof=1) / np.sqrt(len(ratios))),
+             scf_iterations=it, relative_field_change=ch),
         "contact interaction, field self-consistent in each realisation: "
         "max |R_dis(own field)| / R_dis(disorder-blind clean SCF field); the "
         "Fierz-Kramers cancellation (docstring of _scf_disorder_records) is "
@@ -780,7 +789,8 @@ def _scf_disorder_records(e, figdata, n_real=3, eV=0.04, xi=15.0):
         CASE, "scf_disorder_range", float(ratios.mean()), 1.0,
         3 * err + 2 * np.exp(-(kF2 * xi) ** 2 / 2),
         dict(common, U=U, xi=xi, two_kF_xi=kF2 * xi, ratios=ratios, stderr=err,
-             scf_iterations=it, relative_field_change=ch),
+             realisations=len(ratios), scf_iterations=it,
+             relative_field_change=ch),
         "interaction smeared along the edge over xi = 15 nm (2 k_F xi = 3): "
         "mean R_dis(own field) / R_dis(disorder-blind field) = 1, Eq. (5)'s "
         "premise; tol = 3 stderr over realisations + 2 exp(-(2 k_F xi)^2/2) "
