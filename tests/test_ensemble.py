@@ -704,6 +704,30 @@ def test_simultaneous_start_lets_exactly_one_run_proceed(tmp_path):
     assert contended > 0
 
 
+def test_a_late_creator_does_not_replace_a_locked_file(tmp_path, monkeypatch):
+    """The interleaving behind a simultaneous start, forced: run B found no
+    file, run A then created and locked it, and B creates it too.  B must
+    neither replace A's file nor run."""
+    from kwant_noneq.ensemble import _header, _ResultsFile
+    file = tmp_path / "res.jsonl"
+    holder = _ResultsFile(file, _header(gaussian_scalar, (), None, 1, 3),
+                          realisation_seeds(1, 3))
+    try:
+        inode = os.stat(file).st_ino
+        real_exists = pathlib.Path.exists
+        monkeypatch.setattr(pathlib.Path, "exists",
+                            lambda self: False if self == file else real_exists(self))
+        with pytest.raises(RuntimeError, match="in use"):
+            run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
+        monkeypatch.undo()
+        assert os.stat(file).st_ino == inode  # A's file, not a new one
+        holder.append(0, int(realisation_seeds(1, 3)[0]), np.float64(0.5))
+    finally:
+        holder.close()
+    assert load_ensemble(file).n == 1  # A's record is in the file
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def process_state(pid):
     """'gone', 'zombie' or 'alive' (a zombie has exited, unreaped)."""
     try:
