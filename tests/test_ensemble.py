@@ -4,10 +4,12 @@ The task functions live at module level so that worker processes can import
 them (as ``test_ensemble.NAME``; the dask workers get this directory on their
 PYTHONPATH).
 """
+import base64
 import concurrent.futures as cf
 import importlib.util
 import io
 import json
+import multiprocessing
 import os
 import pathlib
 import signal
@@ -20,8 +22,10 @@ import pytest
 
 import kwant
 from kwant_noneq import _progress
-from kwant_noneq.ensemble import (EnsembleResult, realisation_seeds, run_ensemble,
-                                  salt)
+from kwant_noneq.ensemble import (EnsembleResult, load_ensemble, realisation_seeds,
+                                  repair_results, run_ensemble, salt)
+from kwant_noneq.scattering import ScatteringStates
+from systems import bhz
 
 TESTS_DIR = pathlib.Path(__file__).resolve().parent
 REPO_DIR = TESTS_DIR.parent
@@ -82,6 +86,23 @@ def counting_task(seed, marker_dir, delay):
         raise ValueError(f"poisoned seed {seed}")
     time.sleep(delay)
     return np.random.default_rng(seed).normal(size=3)
+
+
+def bhz_scattering(seed, length, width, disorder, energy, delay):
+    """S matrix and lead-0 scattering states of a disordered BHZ ribbon.
+
+    Goes through the project's engine (`ScatteringStates`, MUMPS).  Ribbon
+    ``length x width`` [nm], uniform disorder of full width ``disorder`` [eV]
+    salted by the seed, at ``energy`` [eV]; ``delay`` [s] of sleep afterwards
+    (so that a run can be killed midway; it does not change the numbers).
+    """
+    syst = bhz.make_ribbon(length, width).finalized()
+    params = bhz.default_params(disorder=disorder, disorder_seed=salt(seed))
+    states = ScatteringStates(syst, [energy], params)
+    result = {"smatrix": states.smatrix(0).data,
+              "wave_functions": states.wave_functions(0)[0]}
+    time.sleep(delay)
+    return result
 
 
 def blas_threads(seed):
@@ -442,7 +463,7 @@ def test_inconsistent_shapes_are_refused():
 
 
 @pytest.mark.parametrize("field, change", [
-    ("master_seed", dict(master_seed=8)), ("n_realisations", dict(n=6)),
+    ("master_seed", dict(master_seed=8)),
     ("config", dict(config={"W": 2.0})), ("args", dict(args=(3,))),
     ("task", dict(task=gaussian_scalar))])
 def test_file_of_another_configuration_is_refused(tmp_path, field, change):
@@ -571,12 +592,389 @@ def test_dask_resume_from_a_local_pool_file(dask_client, tmp_path):
     assert same_bits(resumed.data, clean.data)
 
 
-def test_mpi_pool_gives_the_local_pool_bits():
-    futures = pytest.importorskip("mpi4py.futures")
-    with futures.MPIPoolExecutor(max_workers=2) as pool:
-        res = run_ensemble(gaussian_vector, 4, 3, args=(2,), executor=pool,
-                           progress=False)
+def test_mpi_pool_gives_the_local_pool_bits(tmp_path):
+    """mpi4py's MPIPoolExecutor (workers spawned by MPI) gives the local bits.
+
+    Runs in a fresh Python so that MPI's initialisation (and its helper
+    daemon) stays out of this process.  Open MPI refuses to run as root unless
+    told to, and counts a started Python as a singleton holding one of the
+    machine's slots (one per core), so spawning two workers on a 2-core machine
+    needs oversubscription; conftest.py sets the OMPI_* variables for both.
+    """
+    pytest.importorskip("mpi4py.futures")
+    script = ("import sys\n"
+              "import numpy as np\n"
+              "from mpi4py.futures import MPIPoolExecutor\n"
+              "from kwant_noneq.ensemble import run_ensemble\n"
+              "from test_ensemble import gaussian_vector\n"
+              "if __name__ == '__main__':\n"
+              "    with MPIPoolExecutor(max_workers=2) as pool:\n"
+              "        res = run_ensemble(gaussian_vector, 4, 3, args=(2,),"
+              " executor=pool, progress=False)\n"
+              "    np.save(sys.argv[1], res.data)\n")
+    out = tmp_path / "mpi.npy"
+    (tmp_path / "mpi_run.py").write_text(script)
+    done = subprocess.run([sys.executable, str(tmp_path / "mpi_run.py"), str(out)],
+                          env=subprocess_env(), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
     with cf.ThreadPoolExecutor(1) as pool:
         local = run_ensemble(gaussian_vector, 4, 3, args=(2,), executor=pool,
                              progress=False)
-    assert same_bits(res.data, local.data)
+    assert same_bits(np.load(out), local.data)
+
+
+# -- robustness: simultaneous starts, orphans, repair, growth, loading ---------
+
+
+def subprocess_env():
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO_DIR), str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+
+
+def kill_when_recorded(script, file, min_records, whole_group=True):
+    """Run ``script`` in a new Python process; SIGKILL it once ``file`` holds
+    ``min_records`` records.  Returns the indices recorded at the kill."""
+    proc = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env(),
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if file.exists() and len(recorded_indices(file)) >= min_records:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the ensemble ended before it could be killed"
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    return recorded_indices(file)
+
+
+def start_together(barrier, file, markers, outcomes):
+    """One of two processes that open the same new results file at once."""
+    barrier.wait()
+    try:
+        with cf.ThreadPoolExecutor(1) as pool:
+            res = run_ensemble(counting_task, 4, 9, args=(markers, 0.01),
+                               executor=pool, results_file=file, progress=False)
+        outcomes.put(("ok", res.data.tobytes()))
+    except RuntimeError as error:
+        outcomes.put(("refused", str(error)))
+    except BaseException as error:  # reported, so that the test names it
+        outcomes.put(("error", repr(error)))
+
+
+def test_simultaneous_start_lets_exactly_one_run_proceed(tmp_path):
+    """Two runs started together on a new file: one runs, the other is told
+    the file is in use (or, if it came late, finds every realisation done).
+    No realisation is computed twice and none is lost."""
+    context = multiprocessing.get_context("fork")
+    seeds = [int(s) for s in realisation_seeds(9, 4)]
+    reference = np.array([counting_task(s, str(tmp_path), 0.0) for s in seeds])
+    trials, contended = 30, 0
+    for trial in range(trials):
+        file = tmp_path / f"res{trial}.jsonl"
+        markers = tmp_path / f"markers{trial}"
+        markers.mkdir()
+        barrier, outcomes = context.Barrier(2), context.Queue()
+        procs = [context.Process(target=start_together,
+                                 args=(barrier, file, str(markers), outcomes))
+                 for _ in range(2)]
+        for proc in procs:
+            proc.start()
+        results = [outcomes.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join()
+        kinds = sorted(kind for kind, _ in results)
+        assert kinds in (["ok", "ok"], ["ok", "refused"]), results
+        for kind, detail in results:
+            if kind == "ok":
+                assert detail == reference.tobytes()
+            else:
+                assert "in use by another running ensemble" in detail
+        contended += kinds == ["ok", "refused"]
+        assert calls_per_seed(markers) == {s: 1 for s in seeds}, trial
+        assert sorted(recorded_indices(file)) == [0, 1, 2, 3]
+        assert same_bits(load_ensemble(file).data, reference)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary header left behind
+    # Most trials overlap (a run holds the file for 4 x 10 ms); if none did,
+    # the test tested nothing.
+    assert contended > 0
+
+
+def test_a_late_creator_does_not_replace_a_locked_file(tmp_path, monkeypatch):
+    """The interleaving behind a simultaneous start, forced: run B found no
+    file, run A then created and locked it, and B creates it too.  B must
+    neither replace A's file nor run."""
+    from kwant_noneq.ensemble import _header, _ResultsFile
+    file = tmp_path / "res.jsonl"
+    holder = _ResultsFile(file, _header(gaussian_scalar, (), None, 1, 3),
+                          realisation_seeds(1, 3))
+    try:
+        inode = os.stat(file).st_ino
+        real_exists = pathlib.Path.exists
+        monkeypatch.setattr(pathlib.Path, "exists",
+                            lambda self: False if self == file else real_exists(self))
+        with pytest.raises(RuntimeError, match="in use"):
+            run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
+        monkeypatch.undo()
+        assert os.stat(file).st_ino == inode  # A's file, not a new one
+        holder.append(0, int(realisation_seeds(1, 3)[0]), np.float64(0.5))
+    finally:
+        holder.close()
+    assert load_ensemble(file).n == 1  # A's record is in the file
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def process_state(pid):
+    """'gone', 'zombie' or 'alive' (a zombie has exited, unreaped)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return "gone"
+    return "zombie" if stat.rsplit(")", 1)[1].split()[0] in "ZX" else "alive"
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("pool", ["default", "passed in"])
+def test_workers_exit_when_the_main_process_is_killed(tmp_path, pool):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    file = tmp_path / "res.jsonl"
+    call = (f"run_ensemble(counting_task, 40, 3, args=({str(markers)!r}, 0.3), "
+            f"{{}}results_file={str(file)!r}, progress=False)")
+    if pool == "default":
+        script_run = call.format("")
+    else:
+        script_run = ("with cf.ProcessPoolExecutor(2) as pool:\n    "
+                      + call.format("executor=pool, "))
+    script = ("import concurrent.futures as cf\n"
+              "from kwant_noneq.ensemble import run_ensemble\n"
+              "from test_ensemble import counting_task\n" + script_run + "\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env())
+    workers = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers = {int(p.name.split("_")[2]) for p in markers.glob("call_*")}
+            if file.exists() and len(recorded_indices(file)) >= 2 and workers:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the ensemble ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)  # the main process only
+        proc.wait()
+        assert workers and proc.pid not in workers
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(
+                process_state(pid) == "alive" for pid in workers):
+            time.sleep(0.05)
+        assert all(process_state(pid) != "alive" for pid in workers)
+    finally:
+        for pid in workers:  # do not leave them behind if the test failed
+            if process_state(pid) == "alive":
+                os.kill(pid, signal.SIGKILL)
+    # What was recorded before the kill is intact and resumes.
+    assert load_ensemble(file).n >= 2
+
+
+def test_corrupt_and_edited_lines_are_refused_then_repaired(tmp_path):
+    file = tmp_path / "res.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    args = (str(markers), 0.0)
+    seeds = [int(s) for s in realisation_seeds(6, 5)]
+    with cf.ThreadPoolExecutor(1) as pool:
+        clean = run_ensemble(counting_task, 5, 6, args=args, executor=pool,
+                             results_file=file, progress=False)
+    lines = file.read_bytes().split(b"\n")
+    assert len(lines) == 7 and lines[-1] == b""
+    edited_index = json.loads(lines[2])["index"]
+    corrupt_index = json.loads(lines[5])["index"]
+    # Line 3: a value edited by hand (valid JSON, old checksum); line 6, the
+    # last: cut short but newline-terminated, which no cut-off write leaves.
+    record = json.loads(lines[2])
+    value = np.frombuffer(base64.b64decode(record["value"]["data"]))
+    record["value"]["data"] = base64.b64encode((value + 1.0).tobytes()).decode()
+    bad_lines = {3: json.dumps(record).encode(), 6: lines[5][:30]}
+    lines[2], lines[5] = bad_lines[3], bad_lines[6]
+    file.write_bytes(b"\n".join(lines))
+    good_lines = [lines[i] for i in (1, 3, 4)]
+    for read in (lambda: load_ensemble(file),
+                 lambda: run_ensemble(counting_task, 5, 6, args=args,
+                                      results_file=file, progress=False)):
+        with pytest.raises(ValueError, match=r"line 3 is corrupt \(checksum mismatch"
+                           r".* \(and 1 more bad lines\).*repair_results"):
+            read()
+    report = repair_results(file)
+    assert report.kept == 3
+    assert [number for number, _ in report.dropped_lines] == [3, 6]
+    assert report.dropped_file.read_bytes() == bad_lines[3] + b"\n" + bad_lines[6] + b"\n"
+    repaired = file.read_bytes().split(b"\n")
+    assert repaired[0] == lines[0] and repaired[1:4] == good_lines  # byte for byte
+    assert repair_results(file).dropped_lines == ()  # nothing left to repair
+    with cf.ThreadPoolExecutor(1) as pool:
+        resumed = run_ensemble(counting_task, 5, 6, args=args, executor=pool,
+                               results_file=file, progress=False)
+    calls = calls_per_seed(markers)
+    assert calls == {s: 1 + (i in (edited_index, corrupt_index))
+                     for i, s in enumerate(seeds)}
+    assert same_bits(resumed.data, clean.data)
+
+
+def test_edited_header_is_refused_and_not_repairable(tmp_path):
+    file = tmp_path / "res.jsonl"
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(gaussian_scalar, 2, 1, executor=pool, results_file=file,
+                     config={"W": 1.0}, progress=False)
+    text = file.read_text()
+    file.write_text(text.replace('"W": 1.0', '"W": 2.0', 1))
+    for action in (lambda: load_ensemble(file), lambda: repair_results(file),
+                   lambda: run_ensemble(gaussian_scalar, 2, 1, results_file=file,
+                                        config={"W": 2.0}, progress=False)):
+        with pytest.raises(ValueError, match=r"line 1 \(the header\): checksum "
+                           "mismatch.*cannot be repaired"):
+            action()
+
+
+def test_repair_refuses_a_file_in_use(tmp_path):
+    from kwant_noneq.ensemble import _header, _ResultsFile
+    file = tmp_path / "res.jsonl"
+    holder = _ResultsFile(file, _header(gaussian_scalar, (), None, 1, 3),
+                          realisation_seeds(1, 3))
+    try:
+        with pytest.raises(RuntimeError, match="in use"):
+            repair_results(file)
+    finally:
+        holder.close()
+    assert repair_results(file).kept == 0
+
+
+def test_growing_an_ensemble_equals_a_fresh_run(tmp_path):
+    file = tmp_path / "res.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    args = (str(markers), 0.0)
+    seeds = [int(s) for s in realisation_seeds(12, 8)]
+    with cf.ThreadPoolExecutor(2) as pool:
+        small = run_ensemble(counting_task, 4, 12, args=args, executor=pool,
+                             results_file=file, progress=False)
+        grown = run_ensemble(counting_task, 8, 12, args=args, executor=pool,
+                             results_file=file, progress=False)
+        fresh = run_ensemble(counting_task, 8, 12, args=(str(tmp_path), 0.0),
+                             executor=pool, progress=False)
+        shrunk = run_ensemble(counting_task, 6, 12, args=args, executor=pool,
+                              results_file=file, progress=False)
+    assert calls_per_seed(markers) == {s: 1 for s in seeds}  # 0-3 not rerun
+    for name in ("data", "mean", "stderr", "seeds"):
+        assert same_bits(getattr(grown, name), getattr(fresh, name)), name
+    assert same_bits(grown.data[:4], small.data)
+    assert same_bits(shrunk.data, fresh.data[:6]) and shrunk.n == 6
+    loaded = load_ensemble(file)
+    assert loaded.n == 8 and loaded.n_requested == 8
+    assert same_bits(loaded.data, fresh.data)
+
+
+def test_load_ensemble_returns_data_seeds_and_configuration(tmp_path):
+    file = tmp_path / "res.jsonl"
+    with cf.ThreadPoolExecutor(1) as pool:
+        res = run_ensemble(complex_and_dict, 5, 3, executor=pool, results_file=file,
+                           config={"W": 0.5, "L": 40}, progress=False)
+    loaded = load_ensemble(file)
+    assert isinstance(loaded, EnsembleResult)
+    assert loaded.task == "test_ensemble.complex_and_dict" == res.task
+    assert loaded.config == {"W": 0.5, "L": 40} == res.config
+    assert loaded.args == [] and loaded.master_seed == 3 and loaded.n_requested == 5
+    assert same_bits(loaded.seeds, realisation_seeds(3, 5))
+    assert same_bits(loaded.indices, np.arange(5))
+    for key in ("z", "v"):
+        assert same_bits(loaded.data[key], res.data[key])
+        assert same_bits(loaded.mean[key], res.mean[key])
+    # An unfinished file: the indices say which realisations are there.
+    partial = tmp_path / "partial.jsonl"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    seeds = [int(s) for s in realisation_seeds(5, 6)]
+    (markers / f"poison_{seeds[2]}").touch()
+    with cf.ThreadPoolExecutor(1) as pool:
+        with pytest.raises(RuntimeError, match="realisation 2"):
+            run_ensemble(counting_task, 6, 5, args=(str(markers), 0.0),
+                         executor=pool, results_file=partial, progress=False)
+    some = load_ensemble(partial)
+    assert some.n_requested == 6 and 2 not in some.indices.tolist()
+    assert same_bits(some.seeds, np.array([seeds[i] for i in some.indices],
+                                          dtype=np.uint64))
+    with pytest.raises(ValueError, match="does not exist"):
+        load_ensemble(tmp_path / "none.jsonl")
+
+
+def test_to_xarray_and_to_pandas(tmp_path):
+    xarray = pytest.importorskip("xarray")
+    pandas = pytest.importorskip("pandas")
+    file = tmp_path / "res.jsonl"
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(complex_and_dict, 4, 3, executor=pool, results_file=file,
+                     config={"W": 0.5}, progress=False)
+        vector = run_ensemble(gaussian_vector, 3, 2, args=(2,), executor=pool,
+                              progress=False)
+    loaded = load_ensemble(file)
+    ds = loaded.to_xarray()
+    assert isinstance(ds, xarray.Dataset)
+    assert same_bits(ds["z"].values, loaded.data["z"])
+    assert ds["v"].dims == ("realisation", "dim_0")
+    assert same_bits(ds["seed"].values, loaded.seeds)
+    assert json.loads(ds.attrs["config"]) == {"W": 0.5} and ds.attrs["master_seed"] == 3
+    frame = loaded.to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == ["seed", "v[0]", "v[1]", "z"]  # keys sorted in a file
+    assert same_bits(frame["v[1]"].to_numpy(), loaded.data["v"][:, 1])
+    assert frame.index.name == "realisation" and frame.attrs["task"] == loaded.task
+    assert list(vector.to_xarray().data_vars) == ["value"]
+    assert list(vector.to_pandas().columns) == ["seed", "value[0]", "value[1]"]
+
+
+def test_to_xarray_without_xarray_names_the_extra(monkeypatch):
+    with cf.ThreadPoolExecutor(1) as pool:
+        res = run_ensemble(gaussian_scalar, 2, 1, executor=pool, progress=False)
+    monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray fails
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"kwant-noneq\[analysis\]"):
+        res.to_xarray()
+    with pytest.raises(ImportError, match=r"kwant-noneq\[analysis\]"):
+        res.to_pandas()
+
+
+def test_engine_bits_agree_on_every_executor(tmp_path, dask_client):
+    """The project's scattering engine gives the same bits serially, on pools
+    of 1 and 2 processes, on dask, and after a kill and resume."""
+    n, master = 8, 31
+    args = (8, 4, 1.0, 0.35, 0.1)  # 8 x 4 nm ribbon, W = 1 eV, E = 0.35 eV
+    seeds = realisation_seeds(master, n)
+    serial = [bhz_scattering(int(s), *args) for s in seeds]
+    expected = {key: np.stack([r[key] for r in serial]) for key in serial[0]}
+    # The disorder matters: realisations differ (phases of the edge channels).
+    assert abs(expected["smatrix"] - expected["smatrix"][0]).max() > 1e-3
+    runs = {}
+    for workers in (1, 2):
+        with cf.ProcessPoolExecutor(workers) as pool:
+            runs[f"pool of {workers}"] = run_ensemble(
+                bhz_scattering, n, master, args=args, executor=pool, progress=False)
+    runs["dask"] = run_ensemble(bhz_scattering, n, master, args=args,
+                                executor=dask_client, progress=False)
+    file = tmp_path / "res.jsonl"
+    saved = kill_when_recorded(
+        "import concurrent.futures as cf\n"
+        "from kwant_noneq.ensemble import run_ensemble\n"
+        "from test_ensemble import bhz_scattering\n"
+        "with cf.ProcessPoolExecutor(2) as pool:\n"
+        f"    run_ensemble(bhz_scattering, {n}, {master}, args={args!r},"
+        f" executor=pool, results_file={str(file)!r}, progress=False)\n", file, 3)
+    assert 3 <= len(saved) < n
+    with cf.ProcessPoolExecutor(2) as pool:
+        runs["killed and resumed"] = run_ensemble(
+            bhz_scattering, n, master, args=args, executor=pool, results_file=file,
+            progress=False)
+    for name, res in runs.items():
+        for key in expected:
+            assert same_bits(res.data[key], expected[key]), (name, key)
