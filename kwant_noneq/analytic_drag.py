@@ -58,10 +58,25 @@ def fermi_wavevector_from_density(n):
     One flavour (a TI surface): ``n = k_F^2 / (4 pi)``.  (Graphene, with
     spin and valley, would have ``n = k_F^2 / pi``.)
     """
-    n = float(n)
+    n = _real(n, "n (density)", "1/nm^2")
     if n < 0:
-        raise ValueError(f"density must be >= 0, got {n}")
+        raise ValueError(f"n (density) must be >= 0 (1/nm^2), got {n}")
     return math.sqrt(4 * math.pi * n)
+
+
+def _real(value, name, unit):
+    """A finite real number; TypeError for strings, ValueError for NaN and
+    infinities (which otherwise propagate as NaN drag with a RuntimeWarning)."""
+    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number ({unit}), got "
+                        f"{value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite ({unit}), got {value}")
+    return value
 
 
 def pi_vacuum_static(q, A, M):
@@ -319,6 +334,10 @@ class MassiveDiracLayer:
     tau: float = 0.1
 
     def __post_init__(self):
+        for name, unit in (("A", "eV nm"), ("M", "eV"), ("mu", "eV"),
+                           ("tau", "ps")):
+            # frozen dataclass: store the checked float
+            object.__setattr__(self, name, _real(getattr(self, name), name, unit))
         if not self.A > 0:
             raise ValueError(f"A must be > 0 (eV nm), got {self.A}")
         if not self.tau > 0:
