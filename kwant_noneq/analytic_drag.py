@@ -51,6 +51,11 @@ __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivi
 #: are below exp(-36) ~ 2e-16, i.e. at double-precision round-off.
 THERMAL_WINDOW = 36.0
 
+#: Masses below this (eV) are treated as 0 in the vacuum polarisation: the
+#: correction is O(M / (A q)) < 1e-20 for any physical q and omega, while
+#: the massive closed form overflows for M ~ 1e-154 eV.
+MASSLESS_BELOW = 1e-30
+
 
 def fermi_wavevector_from_density(n):
     """k_F (1/nm) of one non-degenerate Dirac cone at carrier density n (1/nm^2).
@@ -148,7 +153,9 @@ def pi_vacuum(q, omega, A, M):
     M = abs(float(M))
     w = np.abs(omega)
     c = A ** 2 * q ** 2 - w ** 2
-    if M > 0:
+    # The massless form is exact to relative O(M / sqrt|c|); below
+    # MASSLESS_BELOW the massive one overflows (c / 4M^2 -> inf, NaN drag).
+    if M > MASSLESS_BELOW:
         out = q ** 2 / (16 * np.pi * M) * _phi_vacuum(c / (4 * M ** 2))
     else:
         with np.errstate(divide="ignore", invalid="ignore"):

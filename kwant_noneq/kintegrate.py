@@ -550,8 +550,9 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
     Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
     ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
     analytic in the strip |Im x| < pi, so for smooth ``func`` the error
-    falls like ``exp(-2 pi^2 / step)`` (3e-9 at step 1) and the truncation
-    like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
+    falls like ``(8 pi^2 / step) exp(-2 pi^2 / step)`` (Poisson summation
+    with the kernel's transform ``pi w / sinh(pi w)``: 2e-7 at step 1,
+    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
     make the convergence algebraic; compare ``step`` and ``step/2``.
     ``kT = 0`` returns ``func(mu)``; a negative kT is refused.
     """

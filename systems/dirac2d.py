@@ -201,7 +201,8 @@ def _check_model(delta, hbar_vx, hbar_vy, alpha):
     would otherwise give zero responses or a LinAlgError)."""
     for name, value, unit in (("delta", delta, "eV"), ("hbar_vx", hbar_vx, "eV nm"),
                               ("hbar_vy", hbar_vy, "eV nm"), ("alpha", alpha, "eV nm")):
-        if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        if (isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0
+                or not isinstance(value, (int, float, np.integer, np.floating))):
             raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
         if not np.isfinite(float(value)):
             raise ValueError(f"{name} must be finite ({unit}), got {value}")
