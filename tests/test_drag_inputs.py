@@ -119,3 +119,23 @@ def test_identical_results_for_floats_and_numpy_scalars():
                           n_tail=4, n_omega=8, n_k=8)
     b = drag_conductivity(LAYER, LAYER, D, EPS, 5.0, n_q=8, n_tail=4, n_omega=8, n_k=8)
     assert a == b
+
+
+def test_polarization_inputs_named():
+    """Lattice polarisation helpers of the drag validation: a negative T
+    no longer inverts the Fermi function, strings and NaN are refused."""
+    from kwant_noneq import polarization as pol
+    with pytest.raises(ValueError, match="T must be >= 0"):
+        pol.fermi(0.1, 0.0, -5.0)
+    with pytest.raises(ValueError, match="mu must be finite"):
+        pol.fermi(0.1, float("nan"), 5.0)
+    with pytest.raises(TypeError, match="n_T"):
+        pol.maldague_nodes(0.1, 5.0, 2.5)
+    H = lambda k: np.zeros(k.shape[:-1] + (1, 1))
+    with pytest.raises(ValueError, match="T must be > 0"):
+        pol.static_polarization(H, [0.1, 0], 0.1, 0.0, np.zeros((1, 2)), [1.0])
+    with pytest.raises(ValueError, match="half_width"):
+        pol.dynamic_polarization_imag(H, [0.1, 0], 0.01, 0.1, (0, 0), -1.0, 8)
+    with pytest.raises(TypeError, match="omega"):
+        pol.dynamic_polarization_real(H, [0.1, 0], "0", 0.1, (0, 0), 1.0, 8)
+    assert pol.fermi(0.1, 0.1, 0.0) == 0.5
