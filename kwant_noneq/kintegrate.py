@@ -204,6 +204,18 @@ class ContinuumPolar:
             hit = self._outer_cache[key] = (H, e)
         return _outermost_change(hit[1], mu, r)
 
+    def check_domain(self, H, energy):
+        """Raise ValueError (naming k_max and the value needed) if the Fermi
+        surface at ``energy`` (eV) leaves ``|k - center| < k_max``."""
+        energy = _check_energy(energy, "energy")
+        out = self._outer_crossing(H, energy, self.k_max, 64 * self.k_max)
+        if out is not None:
+            raise ValueError(
+                f"the Fermi surface at energy {energy:g} eV extends to "
+                f"|k - center| ~ {out:.3g} 1/nm, beyond k_max = "
+                f"{self.k_max:g} 1/nm (nodes outside are missed): use "
+                f"k_max >= {1.25 * out:.3g} 1/nm")
+
     def _crossings(self, H, mu, radius):
         angles = self._angles()
         r_grid = np.linspace(0, radius, self.n_search)
@@ -237,13 +249,7 @@ class ContinuumPolar:
         """
         mu = _check_energy(mu)
         if check_domain:
-            out = self._outer_crossing(H, mu, self.k_max, 64 * self.k_max)
-            if out is not None:
-                raise ValueError(
-                    f"the Fermi surface at mu = {mu:g} eV extends to "
-                    f"|k - center| ~ {out:.3g} 1/nm, beyond k_max = "
-                    f"{self.k_max:g} 1/nm (nodes outside are missed): use "
-                    f"k_max >= {1.25 * out:.3g} 1/nm")
+            self.check_domain(H, mu)
         angles = self._angles()
         i_th, band, r = self._crossings(H, mu, self.k_max)
         d = np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
@@ -266,7 +272,7 @@ class ContinuumPolar:
             out = self._outer_crossing(H, mu, self.k_cut, 64 * self.k_cut)
             if out is not None:
                 raise ValueError(
-                    f"the Fermi surface at mu = {mu:g} eV extends to "
+                    f"the Fermi surface at energy {mu:g} eV extends to "
                     f"|k - center| ~ {out:.3g} 1/nm, beyond the Fermi-sea "
                     f"cut-off k_cut = {self.k_cut:g} 1/nm (the tail rule "
                     f"would integrate a step): use k_cut >= {1.25 * out:.3g} "
@@ -452,20 +458,24 @@ class LatticePockets:
         on the Brillouin-zone grid beyond.
         """
         mu = _check_energy(mu)
-        self._check_pockets(H, mu)
+        self.check_domain(H, mu)
         parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(
             H, mu, check_domain=False) for c in self.pocket_centers]
         return KQuadrature(*(np.concatenate([getattr(p, f) for p in parts])
                              for f in ("k", "band", "weight", "velocity")))
 
-    def _check_pockets(self, H, mu):
+    def check_domain(self, H, energy):
+        """Raise ValueError (naming pocket_radius) if a partly filled band
+        at ``energy`` (eV) is occupied farther than ``pocket_radius/2``
+        from every centre."""
+        mu = _check_energy(energy, "energy")
         half = self.pocket_radius / 2
         for c in self.pocket_centers:
             out = self._polar(c, half)._outer_crossing(H, mu, half,
                                                        self.pocket_radius)
             if out is not None:
                 raise ValueError(
-                    f"the Fermi surface at mu = {mu:g} eV reaches ~{out:.3g} "
+                    f"the Fermi surface at energy {mu:g} eV reaches ~{out:.3g} "
                     f"1/nm from the pocket centre {tuple(c)}, beyond "
                     f"pocket_radius/2 = {half:g} 1/nm (nodes outside are "
                     f"missed): use pocket_radius >= {2.5 * out:.3g} 1/nm or "
@@ -475,7 +485,7 @@ class LatticePockets:
         stray = ~full & np.any(e[chi < 1] < mu, axis=0)
         if np.any(stray):
             raise ValueError(
-                f"band {int(np.nonzero(stray)[0][0])} is occupied at mu = "
+                f"band {int(np.nonzero(stray)[0][0])} is occupied at energy "
                 f"{mu:g} eV farther than pocket_radius/2 = {half:g} 1/nm "
                 "from the pocket centres (its Fermi surface would be cut): "
                 "enlarge pocket_radius or add pocket centres")
@@ -510,7 +520,7 @@ class LatticePockets:
         (``static_count``).  Raises ValueError as :meth:`fermi_surface`
         when a partly filled band is occupied outside the pockets."""
         mu = _check_energy(mu)
-        self._check_pockets(H, mu)
+        self.check_domain(H, mu)
         k, w, e, chi = self._grid_data(H)
         polar = [(c, self._polar(c, self.pocket_radius).fermi_sea(
             H, mu, tail=False)) for c in self.pocket_centers]

@@ -291,7 +291,7 @@ def _check_flavour(fl, i):
     if not (np.isfinite(fl.degeneracy_tol) and fl.degeneracy_tol >= 0):
         raise ValueError(f"flavours[{i}].degeneracy_tol must be finite and "
                          f">= 0 (eV), got {fl.degeneracy_tol}")
-    for name in ("fermi_surface", "fermi_sea", "refined"):
+    for name in ("fermi_surface", "fermi_sea", "refined", "check_domain"):
         if not callable(getattr(fl.integrator, name, None)):
             raise TypeError(f"flavours[{i}].integrator must be a k-space "
                             "quadrature (ContinuumPolar or LatticePockets), "
@@ -301,7 +301,8 @@ def _check_flavour(fl, i):
 def _real(value, name, unit, positive=False, nonnegative=False):
     """A finite real number, with a TypeError for strings and a ValueError
     for NaN, infinities and the wrong sign."""
-    need = "> 0" if positive else ">= 0" if nonnegative else "finite"
+    need = ("finite and > 0" if positive else "finite and >= 0" if nonnegative
+            else "finite")
     if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
     try:
@@ -314,7 +315,7 @@ def _real(value, name, unit, positive=False, nonnegative=False):
     if not ok:
         extra = (": a negative temperature is not T = 0"
                  if name == "kT" and value < 0 else "")
-        raise ValueError(f"{name} must be finite and {need} ({unit}), got "
+        raise ValueError(f"{name} must be {need} ({unit}), got "
                          f"{value}{extra}")
     return value
 
@@ -334,6 +335,31 @@ def _check_interaction(interaction):
                              f"{probe.ravel().tolist()} 1/nm it gave {v!r}")
         return interaction
     return _real(interaction, "interaction", "eV nm^2")
+
+
+#: Half-width (in kT) of the energy window of the thermal sums
+#: (kintegrate.thermal_average_pair and fermi_window_rule defaults).
+THERMAL_SPAN = 24.0
+
+
+def _check_window(flavours, mu, kT):
+    """Every Fermi surface the response will evaluate lies in its
+    integrator's k-domain: at mu (T = 0) or at both ends of the thermal
+    window mu +- THERMAL_SPAN kT (Fermi surfaces grow monotonically with
+    |E| in the bands here; a Fermi-surface radius that is not monotonic
+    is still caught at each energy by the integrator itself)."""
+    energies = [mu] if kT == 0 else [mu - THERMAL_SPAN * kT, mu,
+                                     mu + THERMAL_SPAN * kT]
+    for i, fl in enumerate(flavours):
+        for e in energies:
+            try:
+                fl.integrator.check_domain(fl.hamiltonian, e)
+            except ValueError as exc:
+                where = ("" if kT == 0 else
+                         f" (an end of the thermal window mu +- "
+                         f"{THERMAL_SPAN:g} kT = [{energies[0]:g}, "
+                         f"{energies[-1]:g}] eV)")
+                raise ValueError(f"flavours[{i}]: {exc}{where}") from None
 
 
 def _check_thermal(kT, thermal_step, thermal_nodes):
@@ -396,6 +422,7 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
     mu = _real(mu, "mu", "eV")
     tau = _real(tau, "tau", "ps", positive=True)
     kT = _real(kT, "kT", "eV", nonnegative=True)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         dip = np.zeros(2)
@@ -417,6 +444,7 @@ def inh_conductivity(flavours, mu, kT=0.0):
     flavours = _as_list(flavours)
     mu = _real(mu, "mu", "eV")
     kT = _real(kT, "kT", "eV", nonnegative=True)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         out = np.zeros((2, 2, 2))
@@ -517,6 +545,7 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     tau = _real(tau, "tau", "ps", positive=True)
     interaction = _check_interaction(interaction)
     kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         a_list, c_list, ks = [], [], []
@@ -556,6 +585,7 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     mu = _real(mu, "mu", "eV")
     interaction = _check_interaction(interaction)
     kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         a_list, b_list, ka, kb = [], [], [], []
@@ -682,6 +712,13 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     return NonlinearHallResult(fine, conv, mu, kT, response)
 
 
+def _sources(flavours, flavour_index, valley_exchange):
+    """The flavours whose electrons source the exchange field felt by
+    ``flavours[flavour_index]``: itself ("intra") or all ("inter")."""
+    return ([flavours[flavour_index]] if valley_exchange == "intra"
+            else list(flavours))
+
+
 def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
                    valley_exchange="intra"):
     """Nonequilibrium exchange field ``U_k^eta(E)`` of Eq. (3) at T = 0.
@@ -722,12 +759,12 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
         if k.ndim != 2 or k.shape[1] != 2 or not np.all(np.isfinite(k)):
             raise ValueError("k must be finite points of shape (M, 2) (1/nm), "
                              f"got shape {k.shape}")
+    _check_window(_sources(flavours, flavour_index, valley_exchange), mu, 0.0)
     if k is None:
         k = flavours[flavour_index].integrator_at(2).fermi_surface(
             flavours[flavour_index].hamiltonian, mu).k
     k = np.atleast_2d(np.asarray(k, dtype=float))
-    sources = ([flavours[flavour_index]] if valley_exchange == "intra"
-               else flavours)
+    sources = _sources(flavours, flavour_index, valley_exchange)
 
     def compute(refine):
         tau_part = np.zeros((len(k), flavours[0].spin.shape[0], 2))
