@@ -51,6 +51,11 @@ __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivi
 #: are below exp(-36) ~ 2e-16, i.e. at double-precision round-off.
 THERMAL_WINDOW = 36.0
 
+#: Masses below this (eV) are treated as 0 in the vacuum polarisation: the
+#: correction is O(M / (A q)) < 1e-20 for any physical q and omega, while
+#: the massive closed form overflows for M ~ 1e-154 eV.
+MASSLESS_BELOW = 1e-30
+
 
 def fermi_wavevector_from_density(n):
     """k_F (1/nm) of one non-degenerate Dirac cone at carrier density n (1/nm^2).
@@ -58,10 +63,25 @@ def fermi_wavevector_from_density(n):
     One flavour (a TI surface): ``n = k_F^2 / (4 pi)``.  (Graphene, with
     spin and valley, would have ``n = k_F^2 / pi``.)
     """
-    n = float(n)
+    n = _real(n, "n (density)", "1/nm^2")
     if n < 0:
-        raise ValueError(f"density must be >= 0, got {n}")
+        raise ValueError(f"n (density) must be >= 0 (1/nm^2), got {n}")
     return math.sqrt(4 * math.pi * n)
+
+
+def _real(value, name, unit):
+    """A finite real number; TypeError for strings, ValueError for NaN and
+    infinities (which otherwise propagate as NaN drag with a RuntimeWarning)."""
+    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number ({unit}), got "
+                        f"{value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite ({unit}), got {value}")
+    return value
 
 
 def pi_vacuum_static(q, A, M):
@@ -133,7 +153,9 @@ def pi_vacuum(q, omega, A, M):
     M = abs(float(M))
     w = np.abs(omega)
     c = A ** 2 * q ** 2 - w ** 2
-    if M > 0:
+    # The massless form is exact to relative O(M / sqrt|c|); below
+    # MASSLESS_BELOW the massive one overflows (c / 4M^2 -> inf, NaN drag).
+    if M > MASSLESS_BELOW:
         out = q ** 2 / (16 * np.pi * M) * _phi_vacuum(c / (4 * M ** 2))
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -319,6 +341,10 @@ class MassiveDiracLayer:
     tau: float = 0.1
 
     def __post_init__(self):
+        for name, unit in (("A", "eV nm"), ("M", "eV"), ("mu", "eV"),
+                           ("tau", "ps")):
+            # frozen dataclass: store the checked float
+            object.__setattr__(self, name, _real(getattr(self, name), name, unit))
         if not self.A > 0:
             raise ValueError(f"A must be > 0 (eV nm), got {self.A}")
         if not self.tau > 0:

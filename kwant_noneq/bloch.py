@@ -86,6 +86,13 @@ class BlochHamiltonian:
                 raise ValueError(
                     f"H(k) returned shape {h.shape}, expected "
                     f"{k.shape[:-1] + (self.norbs, self.norbs)}")
+            # A NaN model parameter otherwise surfaces as zero responses
+            # or as a LinAlgError far from its cause.
+            if not np.all(np.isfinite(h)):
+                bad = np.argwhere(~np.isfinite(h).all(axis=(-1, -2)))[0]
+                raise ValueError(
+                    f"H(k) is not finite at k = {k[tuple(bad)].tolist()}: a "
+                    "parameter of the Hamiltonian is NaN or infinite")
             return h
         phases = np.exp(1j * (k @ self.fourier_vectors.T))
         # One BLAS product (einsum over r was ~1/3 of a lattice mu sweep).
@@ -219,6 +226,9 @@ def _from_builder(builder, params, tol):
     # H_R = (1/N) sum_k H(k) exp(-i k.R), exact for |R_j| <= rmax_j.
     phases = np.exp(-1j * elems @ kpts.T) / len(kpts)
     hr = np.einsum("rk,kab->rab", phases, hk)
+    if not np.all(np.isfinite(hr)):
+        raise ValueError("the builder's Hamiltonian is not finite: a "
+                         f"parameter in params = {params!r} is NaN or infinite")
     keep = np.abs(hr).max(axis=(1, 2)) > tol
     elems, hr = elems[keep], hr[keep]
 

@@ -110,8 +110,7 @@ __all__ = ["coulomb_potential", "interlayer_potential", "DragResult",
 
 def coulomb_potential(q, eps_r):
     """Bare 2D Coulomb interaction ``2 pi e^2/(4 pi eps0 eps_r q)`` (eV nm^2)."""
-    if not eps_r > 0:
-        raise ValueError(f"eps_r must be > 0, got {eps_r}")
+    eps_r = _real(eps_r, "eps_r", "dimensionless", positive=True)
     return 2 * np.pi * COULOMB / (eps_r * np.asarray(q, dtype=float))
 
 
@@ -124,8 +123,7 @@ def interlayer_potential(q, pi_a, pi_p, d, eps_r):
     full 2x2 RPA matrix inverted, not ``V_12/(1 + V (Pi_a + Pi_p))``).
     Uniform dielectric ``eps_r`` around both layers.
     """
-    if not d > 0:
-        raise ValueError(f"layer separation d must be > 0 (nm), got {d}")
+    d = _real(d, "d (layer separation)", "nm", positive=True)
     q = np.asarray(q, dtype=float)
     v = coulomb_potential(q, eps_r)
     e = np.exp(-q * d)
@@ -143,6 +141,12 @@ class DragResult:
     ``sigma/(sigma_a sigma_p)`` (leading order in drag and Hall angles, the
     paper's quantity).  ``hall_angles``: ``sigma_yx/sigma_xx`` of the active
     and passive layer used in the tensor.  ``*_ohm`` properties give Ohm.
+
+    ``sigma_xx_error``, ``sigma_yx_error``, ``rho_xx_error``,
+    ``rho_yx_error``: estimated quadrature errors (same units as the
+    values, absolute): the change of each value when every node count of
+    :func:`drag_conductivity` is halved (doubled for a coarse rule).  The
+    ``rho_*_leading`` values have the relative errors of the sigmas.
     """
 
     T: float
@@ -153,6 +157,10 @@ class DragResult:
     rho_xx_leading: float = float("nan")
     rho_yx_leading: float = float("nan")
     hall_angles: tuple = (0.0, 0.0)
+    sigma_xx_error: float = float("nan")
+    sigma_yx_error: float = float("nan")
+    rho_xx_error: float = float("nan")
+    rho_yx_error: float = float("nan")
 
     @property
     def rho_xx_ohm(self):
@@ -168,42 +176,48 @@ def _nodes(n):
     return 0.5 * (x + 1), 0.5 * w          # on [0, 1]
 
 
-def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
-                      n_omega=40, n_k=48, screening="dynamic", anomalous_hall="none"):
-    """Longitudinal and anomalous Hall drag at temperature T (K).
+def _real(value, name, unit, positive=False):
+    """A finite real number (TypeError for strings, ValueError for NaN,
+    infinities and, with ``positive``, values <= 0)."""
+    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number ({unit}), got "
+                        f"{value!r}") from None
+    if not np.isfinite(value) or (positive and not value > 0):
+        need = "finite and > 0" if positive else "finite"
+        raise ValueError(f"{name} must be {need} ({unit}), got {value}")
+    return value
 
-    Parameters
-    ----------
-    active, passive : layer objects (e.g. ``MassiveDiracLayer``)
-    d : float
-        Layer separation (nm).
-    eps_r : float
-        Relative dielectric constant.
-    T : float
-        Temperature (K), > 0.
-    n_q, n_tail, n_omega, n_k : int
-        Gauss-Legendre nodes: q on [0, 2k_F], q on the thermal tail, omega,
-        and the k integral inside each vertex.
-    screening : {"dynamic", "static"}
-        ``"dynamic"`` (default): ``Pi_l(q, omega; T)`` complex, intra- and
-        interband, from ``layer.pi_dynamic``.  ``"static"``: ``Re Pi_l(q, 0;
-        T=0) + i Im Pi_l(q, omega; T)`` (intraband Im from ``response``), the
-        earlier approximation, kept for comparison.
-    anomalous_hall : {"none", "intrinsic"} or (float, float)
-        Anomalous Hall conductivities ``sigma_yx`` (e^2/hbar) of the active
-        and passive layer in the 4x4 tensor that is inverted for rho:
-        ``"none"`` (default, the paper's rho_D), ``"intrinsic"`` (Berry
-        curvature of the Fermi sea, ``layer.intrinsic_hall_conductivity()``),
-        or given values (e.g. including side jump and skew scattering).
 
-    Returns
-    -------
-    DragResult
-    """
-    if not T > 0:
-        raise ValueError(f"T must be > 0 (K), got {T}")
-    if screening not in ("dynamic", "static"):
-        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
+def _count(value, name):
+    """A node count >= 2: one node cannot estimate its own error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 2 (Gauss-Legendre "
+                        f"nodes), got {value!r}")
+    if value < 2:
+        raise ValueError(f"{name} must be >= 2 (Gauss-Legendre nodes; with 1 "
+                         f"the error cannot be estimated), got {value}")
+    return int(value)
+
+
+_LAYER_METHODS = ("response", "pi_dynamic", "pi_static", "q_support",
+                  "q_breakpoint", "edge_energy", "drude_conductivity")
+
+
+def _check_layer(layer, name):
+    missing = [m for m in _LAYER_METHODS if not callable(getattr(layer, m, None))]
+    if missing or not hasattr(layer, "tau"):
+        raise TypeError(f"{name} must be a layer object such as "
+                        "kwant_noneq.analytic_drag.MassiveDiracLayer (it lacks "
+                        f"{missing or ['tau']}), got {type(layer).__name__}")
+
+
+def _drag_sums(active, passive, d, eps_r, T, n_q, n_tail, n_omega, n_k,
+               screening):
+    """``(sigma_D^xx, sigma_D^yx)`` (e^2/hbar) with the given node counts."""
     kT = KB * T
     q1 = min(active.q_breakpoint(T), passive.q_breakpoint(T))
     q2 = min(active.q_support(T), passive.q_support(T))
@@ -234,33 +248,125 @@ def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
     if screening == "dynamic":
         pi_a = active.pi_dynamic(qq, omega, T)
         pi_p = pi_a if same else passive.pi_dynamic(qq, omega, T)
-    elif screening == "static":
+    else:
         pi_a = active.pi_static(q)[:, None] + 1j * ia
         pi_p = passive.pi_static(q)[:, None] + 1j * ip
-    else:
-        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
     V = interlayer_potential(qq, pi_a, pi_p, d, eps_r)
     kernel = np.abs(V) ** 2 / np.sinh(omega / (2 * kT)) ** 2
     # Even integrand: 2 x int_0^inf d omega.
     weight = 2 * womega * (q * wq)[:, None] * kernel / (16 * kT)
     sxx = float((weight * active.tau * passive.tau * ga * gp).sum())
     syx = float((weight * active.tau * ga * hp).sum())
-    norm = active.drude_conductivity() * passive.drude_conductivity()
+    return sxx, syx
+
+
+#: Relative change under halving above which the halved rule is not trusted
+#: as an error estimate and the doubled rule is used instead.
+HALVING_TRUST = 1e-3
+
+
+def _comparison_sums(active, passive, d, eps_r, T, screening, nodes, sxx, syx):
+    """Drag sums of a second rule, to estimate the error of ``(sxx, syx)``.
+
+    Why two rules: Gauss-Legendre errors fall geometrically with the node
+    count, so the change under halving every count (1/8 of the cost)
+    bounds the error of a converged rule from above.  For a coarse rule
+    (a count of 2 or 3, or a change above ``HALVING_TRUST``) the halved rule
+    may miss the integrand altogether and agree by accident; then the
+    doubled rule is used, whose difference is the error of the coarse
+    rule itself.
+    """
+    half = {k: (v + 1) // 2 for k, v in nodes.items()}
+    if all(v >= 4 for v in nodes.values()):
+        c = _drag_sums(active, passive, d, eps_r, T, screening=screening, **half)
+        if (abs(sxx - c[0]) <= HALVING_TRUST * abs(sxx)
+                and abs(syx - c[1]) <= HALVING_TRUST * abs(syx)):
+            return c
+    double = {k: 2 * v for k, v in nodes.items()}
+    return _drag_sums(active, passive, d, eps_r, T, screening=screening, **double)
+
+
+def drag_conductivity(active, passive, d, eps_r, T, n_q=96, n_tail=24,
+                      n_omega=40, n_k=48, screening="dynamic", anomalous_hall="none"):
+    """Longitudinal and anomalous Hall drag at temperature T (K).
+
+    Parameters
+    ----------
+    active, passive : layer objects (e.g. ``MassiveDiracLayer``)
+    d : float
+        Layer separation (nm), > 0.
+    eps_r : float
+        Relative dielectric constant, > 0.
+    T : float
+        Temperature (K), > 0.
+    n_q, n_tail, n_omega, n_k : int
+        Gauss-Legendre nodes: q on [0, 2k_F], q on the thermal tail, omega,
+        and the k integral inside each vertex.
+    screening : {"dynamic", "static"}
+        ``"dynamic"`` (default): ``Pi_l(q, omega; T)`` complex, intra- and
+        interband, from ``layer.pi_dynamic``.  ``"static"``: ``Re Pi_l(q, 0;
+        T=0) + i Im Pi_l(q, omega; T)`` (intraband Im from ``response``), the
+        earlier approximation, kept for comparison.
+    anomalous_hall : {"none", "intrinsic"} or (float, float)
+        Anomalous Hall conductivities ``sigma_yx`` (e^2/hbar) of the active
+        and passive layer in the 4x4 tensor that is inverted for rho:
+        ``"none"`` (default, the paper's rho_D), ``"intrinsic"`` (Berry
+        curvature of the Fermi sea, ``layer.intrinsic_hall_conductivity()``),
+        or given values (e.g. including side jump and skew scattering).
+
+    Returns
+    -------
+    DragResult
+        With quadrature error estimates ``*_error``: the change when every
+        node count is halved (rounded up), a conservative estimate for
+        Gauss-Legendre rules, whose error falls geometrically with the
+        node count (it costs ~1/8 of the main evaluation); for a coarse
+        rule (change above ``HALVING_TRUST`` or a count below 4) the change
+        when every count is doubled instead.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any integral is evaluated, for strings where numbers belong,
+        NaN or infinite values, non-positive d, eps_r or T,
+        node counts below 2, and unknown ``screening`` / ``anomalous_hall``.
+    """
+    _check_layer(active, "active")
+    _check_layer(passive, "passive")
+    d = _real(d, "d", "nm", positive=True)
+    eps_r = _real(eps_r, "eps_r", "dimensionless", positive=True)
+    T = _real(T, "T", "K", positive=True)
+    nodes = dict(n_q=_count(n_q, "n_q"), n_tail=_count(n_tail, "n_tail"),
+                 n_omega=_count(n_omega, "n_omega"), n_k=_count(n_k, "n_k"))
+    if screening not in ("dynamic", "static"):
+        raise ValueError(f"screening must be 'dynamic' or 'static', got {screening!r}")
+    hall = _layer_hall(active, passive, anomalous_hall)
+
+    sxx, syx = _drag_sums(active, passive, d, eps_r, T, screening=screening,
+                          **nodes)
+    (sxx_c, syx_c) = _comparison_sums(active, passive, d, eps_r, T, screening,
+                                      nodes, sxx, syx)
+    err_xx, err_yx = abs(sxx - sxx_c), abs(syx - syx_c)
+    sig_a, sig_p = active.drude_conductivity(), passive.drude_conductivity()
+    norm = sig_a * sig_p
     # An undoped layer has no Drude conductivity: rho_D is undefined (nan),
     # the drag current sigma_D E_a is still meaningful.
     if not norm > 0:
         nan = float("nan")
-        return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx, rho_xx=nan,
-                          rho_yx=nan, rho_xx_leading=nan, rho_yx_leading=nan)
-    hall = _layer_hall(active, passive, anomalous_hall)
-    sigma = conductivity_tensor(active.drude_conductivity(), passive.drude_conductivity(),
-                                hall[0], hall[1], sxx, syx)
-    rho = drag_resistivity(sigma)
-    return DragResult(T=float(T), sigma_xx=sxx, sigma_yx=syx,
+        return DragResult(T=T, sigma_xx=sxx, sigma_yx=syx, rho_xx=nan,
+                          rho_yx=nan, rho_xx_leading=nan, rho_yx_leading=nan,
+                          sigma_xx_error=err_xx, sigma_yx_error=err_yx)
+    rho = drag_resistivity(conductivity_tensor(sig_a, sig_p, hall[0], hall[1],
+                                               sxx, syx))
+    rho_h = drag_resistivity(conductivity_tensor(sig_a, sig_p, hall[0], hall[1],
+                                                 sxx_c, syx_c))
+    return DragResult(T=T, sigma_xx=sxx, sigma_yx=syx,
                       rho_xx=float(rho[0, 0]), rho_yx=float(rho[1, 0]),
                       rho_xx_leading=sxx / norm, rho_yx_leading=syx / norm,
-                      hall_angles=(hall[0] / active.drude_conductivity(),
-                                   hall[1] / passive.drude_conductivity()))
+                      hall_angles=(hall[0] / sig_a, hall[1] / sig_p),
+                      sigma_xx_error=err_xx, sigma_yx_error=err_yx,
+                      rho_xx_error=float(abs(rho[0, 0] - rho_h[0, 0])),
+                      rho_yx_error=float(abs(rho[1, 0] - rho_h[1, 0])))
 
 
 def _layer_hall(active, passive, anomalous_hall):
@@ -273,11 +379,12 @@ def _layer_hall(active, passive, anomalous_hall):
         raise ValueError("anomalous_hall must be 'none', 'intrinsic' or a pair "
                          f"(sigma_yx_a, sigma_yx_p), got {anomalous_hall!r}")
     try:
-        a, p = (float(x) for x in anomalous_hall)
+        a, p = anomalous_hall
     except (TypeError, ValueError):
         raise TypeError("anomalous_hall must be 'none', 'intrinsic' or a pair of floats, "
                         f"got {anomalous_hall!r}") from None
-    return a, p
+    return (_real(a, "anomalous_hall[0]", "e^2/hbar"),
+            _real(p, "anomalous_hall[1]", "e^2/hbar"))
 
 
 def conductivity_tensor(sigma_a, sigma_p, hall_a, hall_p, drag_xx, drag_yx):
@@ -319,7 +426,13 @@ def drag_resistivity(sigma):
 
 
 def drag_vs_temperature(active, passive, d, eps_r, temperatures, **nodes):
-    """:func:`drag_conductivity` on a list of temperatures (K)."""
+    """:func:`drag_conductivity` on a list of temperatures (K); all of them
+    are checked before the first is computed."""
+    if isinstance(temperatures, (str, bytes)) or not np.iterable(temperatures):
+        raise TypeError("temperatures must be a list of temperatures (K), got "
+                        f"{temperatures!r}")
+    temperatures = [_real(T, f"temperatures[{i}]", "K", positive=True)
+                    for i, T in enumerate(temperatures)]
     return [drag_conductivity(active, passive, d, eps_r, T, **nodes)
             for T in temperatures]
 

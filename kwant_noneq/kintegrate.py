@@ -119,6 +119,31 @@ def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60, grid_energies=None)
     return i_th, i_b, b
 
 
+def _outermost_change(e, mu, r):
+    """Outer end ``r[j + 1]`` of the outermost sample interval in which
+    some band on some ray (``e`` of shape (rays, len(r), bands)) changes
+    occupation, or None.  Samples are geometric in the callers, so the
+    returned radius exceeds the outermost crossing by at most one sampling
+    ratio."""
+    occupied = e < mu                                   # (nth, nr, nb)
+    changed = occupied[:, 1:] != occupied[:, :-1]
+    hit = np.any(changed, axis=(0, 2))
+    return float(r[1:][hit].max()) if hit.any() else None
+
+
+def _check_energy(mu, name="mu"):
+    """``mu`` as a float; a clear error for strings, NaN and infinities."""
+    if isinstance(mu, (str, bytes, bool)) or np.ndim(mu) != 0:
+        raise TypeError(f"{name} must be a real number (eV), got {mu!r}")
+    try:
+        mu = float(mu)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number (eV), got {mu!r}") from None
+    if not np.isfinite(mu):
+        raise ValueError(f"{name} must be finite (eV), got {mu}")
+    return mu
+
+
 class ContinuumPolar:
     """Polar Fermi-surface / Fermi-sea quadrature for a continuum model.
 
@@ -143,8 +168,15 @@ class ContinuumPolar:
 
     def __init__(self, k_max, center=(0.0, 0.0), n_angles=64, n_radial=16,
                  n_search=256, k_cut=None, n_graded=4):
+        _check_positive(k_max, "k_max", "1/nm")
+        for name, value in (("n_angles", n_angles), ("n_radial", n_radial),
+                            ("n_search", n_search)):
+            _check_count(value, name)
         if n_angles % 2:
-            raise ValueError("n_angles must be even (symmetric cut-off)")
+            raise ValueError("n_angles must be even (symmetric cut-off), got "
+                             f"{n_angles}")
+        if k_cut is not None:
+            _check_positive(k_cut, "k_cut", "1/nm")
         self.k_max = float(k_max)
         self.center = np.asarray(center, dtype=float)
         self.n_angles = int(n_angles)
@@ -156,6 +188,33 @@ class ContinuumPolar:
         # recomputing them was ~half the time of a thermal (many-energy)
         # evaluation.  Keyed by grid radius; valid for one Hamiltonian.
         self._ray_cache = {}
+        self._outer_cache = {}
+
+    def _outer_crossing(self, H, mu, r_from, r_to):
+        """:func:`_outermost_crossing` with the mu-independent energies cached."""
+        key = (r_from, r_to)
+        hit = self._outer_cache.get(key)
+        r = r_from * (r_to / r_from) ** np.linspace(0.0, 1.0, 33)
+        if hit is None or hit[0] is not H:
+            angles = self._angles()
+            dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
+            e = _energies(H, self.center + r[None, :, None] * dirs[:, None, :])
+            if len(self._outer_cache) >= 4:          # bounded memory
+                self._outer_cache.pop(next(iter(self._outer_cache)))
+            hit = self._outer_cache[key] = (H, e)
+        return _outermost_change(hit[1], mu, r)
+
+    def check_domain(self, H, energy):
+        """Raise ValueError (naming k_max and the value needed) if the Fermi
+        surface at ``energy`` (eV) leaves ``|k - center| < k_max``."""
+        energy = _check_energy(energy, "energy")
+        out = self._outer_crossing(H, energy, self.k_max, 64 * self.k_max)
+        if out is not None:
+            raise ValueError(
+                f"the Fermi surface at energy {energy:g} eV extends to "
+                f"|k - center| ~ {out:.3g} 1/nm, beyond k_max = "
+                f"{self.k_max:g} 1/nm (nodes outside are missed): use "
+                f"k_max >= {1.25 * out:.3g} 1/nm")
 
     def _crossings(self, H, mu, radius):
         angles = self._angles()
@@ -179,8 +238,18 @@ class ContinuumPolar:
     def _angles(self):
         return 2 * np.pi * (np.arange(self.n_angles) + 0.5) / self.n_angles
 
-    def fermi_surface(self, H, mu):
-        """Fermi-surface quadrature (weights 1/(nm^2 eV))."""
+    def fermi_surface(self, H, mu, check_domain=True):
+        """Fermi-surface quadrature (weights 1/(nm^2 eV)).
+
+        Raises ValueError if a band changes occupation on a ray beyond
+        ``k_max`` (checked out to ``64 k_max``): that part of the Fermi
+        surface would be missing from the nodes, and the refinement used
+        for convergence estimates would miss it too.  ``check_domain=False``
+        is for callers that check the domain themselves.
+        """
+        mu = _check_energy(mu)
+        if check_domain:
+            self.check_domain(H, mu)
         angles = self._angles()
         i_th, band, r = self._crossings(H, mu, self.k_max)
         d = np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
@@ -194,8 +263,20 @@ class ContinuumPolar:
         """Fermi-sea quadrature (weights 1/nm^2) with symmetric cut-off.
 
         With ``tail=False`` only the disc ``|k - center| < k_cut`` is
-        integrated (used for lattice pockets).
+        integrated (used for lattice pockets).  With the tail, a Fermi
+        surface beyond ``k_cut`` raises ValueError: the tail rule assumes a
+        smooth occupation (checked out to ``64 k_cut``).
         """
+        mu = _check_energy(mu)
+        if tail:
+            out = self._outer_crossing(H, mu, self.k_cut, 64 * self.k_cut)
+            if out is not None:
+                raise ValueError(
+                    f"the Fermi surface at energy {mu:g} eV extends to "
+                    f"|k - center| ~ {out:.3g} 1/nm, beyond the Fermi-sea "
+                    f"cut-off k_cut = {self.k_cut:g} 1/nm (the tail rule "
+                    f"would integrate a step): use k_cut >= {1.25 * out:.3g} "
+                    "1/nm (and k_max at least as large)")
         angles = self._angles()
         nth, nb = self.n_angles, H.norbs
         i_th, band, r = self._crossings(H, mu, self.k_cut)
@@ -255,6 +336,43 @@ class ContinuumPolar:
         return KQuadrature(k_all[keep], b_all[keep], w_all[keep])
 
 
+def _check_positive(value, name, unit):
+    if isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"{name} must be a positive number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a positive number ({unit}), got "
+                        f"{value!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0 ({unit}), got {value}")
+    return value
+
+
+def _check_temperature(kT, name="kT"):
+    """kT (eV) as a float >= 0: a negative temperature is refused, not
+    treated as T = 0."""
+    if isinstance(kT, (str, bytes, bool)) or np.ndim(kT) != 0:
+        raise TypeError(f"{name} must be a real number >= 0 (eV), got {kT!r}")
+    try:
+        kT = float(kT)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number >= 0 (eV), got "
+                        f"{kT!r}") from None
+    if not (np.isfinite(kT) and kT >= 0):
+        raise ValueError(f"{name} must be finite and >= 0 (eV), got {kT}: a "
+                         "negative temperature is not T = 0")
+    return kT
+
+
+def _check_count(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
 def smooth_window(r, radius):
     """C-infinity window: 1 for r <= radius/2, 0 for r >= radius."""
     t = np.clip((np.asarray(r) - radius / 2) / (radius / 2), 0.0, 1.0)
@@ -293,8 +411,22 @@ class LatticePockets:
     def __init__(self, reciprocal_vectors, pocket_centers, pocket_radius,
                  n_grid=128, n_angles=64, n_radial=16, n_search=256):
         self.reciprocal_vectors = np.asarray(reciprocal_vectors, float)
+        if (self.reciprocal_vectors.shape != (2, 2)
+                or not np.all(np.isfinite(self.reciprocal_vectors))
+                or abs(np.linalg.det(self.reciprocal_vectors)) == 0):
+            raise ValueError("reciprocal_vectors must be two finite, linearly "
+                             "independent rows b_1, b_2 (1/nm), got "
+                             f"{reciprocal_vectors!r}")
         self.pocket_centers = np.atleast_2d(np.asarray(pocket_centers, float))
-        self.pocket_radius = float(pocket_radius)
+        if (self.pocket_centers.shape[-1] != 2
+                or not np.all(np.isfinite(self.pocket_centers))):
+            raise ValueError("pocket_centers must be finite points (P, 2) "
+                             f"(1/nm), got {pocket_centers!r}")
+        self.pocket_radius = _check_positive(pocket_radius, "pocket_radius",
+                                             "1/nm")
+        for name, value in (("n_grid", n_grid), ("n_angles", n_angles),
+                            ("n_radial", n_radial), ("n_search", n_search)):
+            _check_count(value, name)
         self.n_grid = int(n_grid)
         self.n_angles, self.n_radial = int(n_angles), int(n_radial)
         self.n_search = int(n_search)
@@ -318,10 +450,45 @@ class LatticePockets:
         return self._polars[key]
 
     def fermi_surface(self, H, mu):
-        parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(H, mu)
-                 for c in self.pocket_centers]
+        """Fermi surface of the pockets (weights 1/(nm^2 eV)).
+
+        Raises ValueError if a band is occupied farther than
+        ``pocket_radius/2`` from every centre without being filled (its
+        Fermi surface would be cut): on rays out to ``pocket_radius``, and
+        on the Brillouin-zone grid beyond.
+        """
+        mu = _check_energy(mu)
+        self.check_domain(H, mu)
+        parts = [self._polar(c, self.pocket_radius / 2).fermi_surface(
+            H, mu, check_domain=False) for c in self.pocket_centers]
         return KQuadrature(*(np.concatenate([getattr(p, f) for p in parts])
                              for f in ("k", "band", "weight", "velocity")))
+
+    def check_domain(self, H, energy):
+        """Raise ValueError (naming pocket_radius) if a partly filled band
+        at ``energy`` (eV) is occupied farther than ``pocket_radius/2``
+        from every centre."""
+        mu = _check_energy(energy, "energy")
+        half = self.pocket_radius / 2
+        for c in self.pocket_centers:
+            out = self._polar(c, half)._outer_crossing(H, mu, half,
+                                                       self.pocket_radius)
+            if out is not None:
+                raise ValueError(
+                    f"the Fermi surface at energy {mu:g} eV reaches ~{out:.3g} "
+                    f"1/nm from the pocket centre {tuple(c)}, beyond "
+                    f"pocket_radius/2 = {half:g} 1/nm (nodes outside are "
+                    f"missed): use pocket_radius >= {2.5 * out:.3g} 1/nm or "
+                    "add pocket centres")
+        k, w, e, chi = self._grid_data(H)
+        full = np.all(e < mu, axis=0)
+        stray = ~full & np.any(e[chi < 1] < mu, axis=0)
+        if np.any(stray):
+            raise ValueError(
+                f"band {int(np.nonzero(stray)[0][0])} is occupied at energy "
+                f"{mu:g} eV farther than pocket_radius/2 = {half:g} 1/nm "
+                "from the pocket centres (its Fermi surface would be cut): "
+                "enlarge pocket_radius or add pocket centres")
 
     def _grid(self):
         t = (np.arange(self.n_grid) + 0.5) / self.n_grid
@@ -350,7 +517,10 @@ class LatticePockets:
     def fermi_sea(self, H, mu):
         """Fermi sea (weights 1/nm^2): filled bands by grid + windowed discs,
         partly filled bands by their pockets.  The grid nodes come first
-        (``static_count``)."""
+        (``static_count``).  Raises ValueError as :meth:`fermi_surface`
+        when a partly filled band is occupied outside the pockets."""
+        mu = _check_energy(mu)
+        self.check_domain(H, mu)
         k, w, e, chi = self._grid_data(H)
         polar = [(c, self._polar(c, self.pocket_radius).fermi_sea(
             H, mu, tail=False)) for c in self.pocket_centers]
@@ -390,11 +560,16 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
     Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
     ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
     analytic in the strip |Im x| < pi, so for smooth ``func`` the error
-    falls like ``exp(-2 pi^2 / step)`` (3e-9 at step 1) and the truncation
-    like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
+    falls like ``(8 pi^2 / step) exp(-2 pi^2 / step)`` (Poisson summation
+    with the kernel's transform ``pi w / sinh(pi w)``: 2e-7 at step 1,
+    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
     make the convergence algebraic; compare ``step`` and ``step/2``.
+    ``kT = 0`` returns ``func(mu)``; a negative kT is refused.
     """
-    if kT <= 0:
+    mu, kT = _check_energy(mu), _check_temperature(kT)
+    _check_positive(step, "step", "units of kT")
+    _check_positive(span, "span", "units of kT")
+    if kT == 0:
         return np.asarray(func(mu))
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, n)
@@ -404,7 +579,14 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
 
 def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
     """:func:`thermal_average` at ``step`` and at ``step/2`` from nested
-    nodes (each energy evaluated once); returns ``(coarse, fine)``."""
+    nodes (each energy evaluated once); returns ``(coarse, fine)``.
+    Needs kT > 0 (eV)."""
+    mu, kT = _check_energy(mu), _check_temperature(kT)
+    if kT == 0:
+        raise ValueError("thermal_average_pair needs kT > 0 (eV); at kT = 0 "
+                         "evaluate func(mu) directly")
+    _check_positive(step, "step", "units of kT")
+    _check_positive(span, "span", "units of kT")
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, 2 * n - 1)
     vals = [np.asarray(func(mu + kT * xi)) for xi in x]
@@ -451,8 +633,8 @@ def fermi_window_rule(nodes_per_panel=6, span=24.0):
     """:class:`FermiWindowRule` with ``nodes_per_panel`` Gauss-Legendre
     nodes on each of the panels ``[0, 1.5, 4, 8, 14, span]`` of both half
     lines (``2 * 5 * nodes_per_panel`` energies)."""
-    if nodes_per_panel < 1:
-        raise ValueError(f"nodes_per_panel must be >= 1, got {nodes_per_panel}")
+    _check_count(nodes_per_panel, "nodes_per_panel")
+    _check_positive(span, "span", "units of kT")
     breaks = [b for b in (0.0, 1.5, 4.0, 8.0, 14.0) if b < span] + [span]
     t, gw = np.polynomial.legendre.leggauss(int(nodes_per_panel))
     xs, ws = [], []

@@ -249,7 +249,129 @@ def _sbp_curl_factor(q, g):
 
 
 def _as_list(flavours):
-    return [flavours] if isinstance(flavours, Flavour) else list(flavours)
+    """The flavours as a checked list: every bad input is refused here,
+    before any quadrature is built."""
+    if isinstance(flavours, Flavour):
+        flavours = [flavours]
+    elif isinstance(flavours, (str, bytes)) or not np.iterable(flavours):
+        raise TypeError("flavours must be a Flavour or a list of Flavour, got "
+                        f"{type(flavours).__name__}")
+    flavours = list(flavours)
+    if not flavours:
+        raise ValueError("flavours is empty: give at least one Flavour")
+    for i, fl in enumerate(flavours):
+        if not isinstance(fl, Flavour):
+            raise TypeError(f"flavours[{i}] must be a Flavour, got "
+                            f"{type(fl).__name__}")
+        _check_flavour(fl, i)
+    return flavours
+
+
+def _check_flavour(fl, i):
+    """Finite Hamiltonian and spin operators of matching size.  A NaN model
+    parameter (delta, alpha, ...) otherwise gives sigma = 0 with
+    convergence 0, or a LinAlgError deep inside the quadrature."""
+    H = fl.hamiltonian
+    norbs = getattr(H, "norbs", None)
+    if norbs is None or not callable(H):
+        raise TypeError(f"flavours[{i}].hamiltonian must be a BlochHamiltonian "
+                        f"(kwant_noneq.bloch), got {type(H).__name__}")
+    probe = np.array([[0.0, 0.0], [0.3, -0.2]])
+    h = np.asarray(H(probe))
+    if not np.all(np.isfinite(h)):
+        raise ValueError(f"flavours[{i}].hamiltonian is not finite at k = "
+                         f"{probe.tolist()} 1/nm: a model parameter (e.g. "
+                         "delta, alpha, hbar_v) is NaN or infinite")
+    spin = np.asarray(fl.spin)
+    if spin.ndim != 3 or spin.shape[1:] != (norbs, norbs):
+        raise ValueError(f"flavours[{i}].spin must have shape (nspin, {norbs}, "
+                         f"{norbs}), got {spin.shape}")
+    if not np.all(np.isfinite(spin)):
+        raise ValueError(f"flavours[{i}].spin has non-finite entries")
+    if not (np.isfinite(fl.degeneracy_tol) and fl.degeneracy_tol >= 0):
+        raise ValueError(f"flavours[{i}].degeneracy_tol must be finite and "
+                         f">= 0 (eV), got {fl.degeneracy_tol}")
+    for name in ("fermi_surface", "fermi_sea", "refined", "check_domain"):
+        if not callable(getattr(fl.integrator, name, None)):
+            raise TypeError(f"flavours[{i}].integrator must be a k-space "
+                            "quadrature (ContinuumPolar or LatticePockets), "
+                            f"got {type(fl.integrator).__name__}")
+
+
+def _real(value, name, unit, positive=False, nonnegative=False):
+    """A finite real number, with a TypeError for strings and a ValueError
+    for NaN, infinities and the wrong sign."""
+    need = ("finite and > 0" if positive else "finite and >= 0" if nonnegative
+            else "finite")
+    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number ({unit}), got "
+                        f"{value!r}") from None
+    ok = np.isfinite(value) and (not positive or value > 0) and (
+        not nonnegative or value >= 0)
+    if not ok:
+        extra = (": a negative temperature is not T = 0"
+                 if name == "kT" and value < 0 else "")
+        raise ValueError(f"{name} must be {need} ({unit}), got "
+                         f"{value}{extra}")
+    return value
+
+
+def _check_interaction(interaction):
+    """Contact V0 (eV nm^2) or a callable V(|q|) that is finite."""
+    if callable(interaction):
+        probe = np.array([[0.0, 0.5], [1.0, 5.0]])
+        try:
+            v = np.asarray(interaction(probe), dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError("interaction V(q) must map an array of |q| (1/nm) "
+                            f"to a real array (eV nm^2): {exc}") from None
+        if v.shape != probe.shape or not np.all(np.isfinite(v)):
+            raise ValueError("interaction V(q) must return a finite array of "
+                             "the shape of q (eV nm^2); at q = "
+                             f"{probe.ravel().tolist()} 1/nm it gave {v!r}")
+        return interaction
+    return _real(interaction, "interaction", "eV nm^2")
+
+
+#: Half-width (in kT) of the energy window of the thermal sums
+#: (kintegrate.thermal_average_pair and fermi_window_rule defaults).
+THERMAL_SPAN = 24.0
+
+
+def _check_window(flavours, mu, kT):
+    """Every Fermi surface the response will evaluate lies in its
+    integrator's k-domain: at mu (T = 0) or at both ends of the thermal
+    window mu +- THERMAL_SPAN kT (Fermi surfaces grow monotonically with
+    |E| in the bands here; a Fermi-surface radius that is not monotonic
+    is still caught at each energy by the integrator itself)."""
+    energies = [mu] if kT == 0 else [mu - THERMAL_SPAN * kT, mu,
+                                     mu + THERMAL_SPAN * kT]
+    for i, fl in enumerate(flavours):
+        for e in energies:
+            try:
+                fl.integrator.check_domain(fl.hamiltonian, e)
+            except ValueError as exc:
+                where = ("" if kT == 0 else
+                         f" (an end of the thermal window mu +- "
+                         f"{THERMAL_SPAN:g} kT = [{energies[0]:g}, "
+                         f"{energies[-1]:g}] eV)")
+                raise ValueError(f"flavours[{i}]: {exc}{where}") from None
+
+
+def _check_thermal(kT, thermal_step, thermal_nodes):
+    kT = _real(kT, "kT", "eV", nonnegative=True)
+    _real(thermal_step, "thermal_step", "units of kT", positive=True)
+    if isinstance(thermal_nodes, bool) or not isinstance(
+            thermal_nodes, (int, np.integer)):
+        raise TypeError(f"thermal_nodes must be an integer >= 1, got "
+                        f"{thermal_nodes!r}")
+    if thermal_nodes < 1:
+        raise ValueError(f"thermal_nodes must be >= 1, got {thermal_nodes}")
+    return kT
 
 
 def _converged(compute, mu, kT, response, thermal_step=1.0):
@@ -287,9 +409,20 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
     Parameters
     ----------
     flavours : Flavour or list of Flavour
-    mu : float (eV);  tau : float (ps);  kT : float (eV)
+    mu : float (eV);  tau : float (ps, > 0);  kT : float (eV, >= 0)
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-numeric or non-finite mu, tau or kT, a negative kT, a
+        non-finite Hamiltonian, or a Fermi surface that leaves the
+        integrator's k-domain (the message names the k_max needed).
     """
     flavours = _as_list(flavours)
+    mu = _real(mu, "mu", "eV")
+    tau = _real(tau, "tau", "ps", positive=True)
+    kT = _real(kT, "kT", "eV", nonnegative=True)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         dip = np.zeros(2)
@@ -306,8 +439,12 @@ def inh_conductivity(flavours, mu, kT=0.0):
 
     ``sigma^{cab} = (e^3/hbar) sum_nk [G^{ba}_n d_c f_n - G^{bc}_n d_a f_n]``
     (Gao, Yang, Niu PRL 112, 166601; as written in the paper).
+    Parameters and errors as :func:`bcd_conductivity` (without tau).
     """
     flavours = _as_list(flavours)
+    mu = _real(mu, "mu", "eV")
+    kT = _real(kT, "kT", "eV", nonnegative=True)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         out = np.zeros((2, 2, 2))
@@ -400,9 +537,15 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     by -f': sigma(T) = int dE1 dE2 (-f'(E1)) (-f'(E2)) Sigma_0(E1, E2), with
     Sigma_0 the T = 0 pair sum between the surfaces at E1 and E2, coupled by
     V(|k - k'|) (it no longer factorises).  See :func:`_thermal_screened`.
+    Bad inputs raise as in :func:`bcd_conductivity`.
     """
     flavours = _as_list(flavours)
     _check_valley_exchange(valley_exchange)
+    mu = _real(mu, "mu", "eV")
+    tau = _real(tau, "tau", "ps", positive=True)
+    interaction = _check_interaction(interaction)
+    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         a_list, c_list, ks = [], [], []
@@ -439,6 +582,10 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     """
     flavours = _as_list(flavours)
     _check_valley_exchange(valley_exchange)
+    mu = _real(mu, "mu", "eV")
+    interaction = _check_interaction(interaction)
+    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    _check_window(flavours, mu, kT)
 
     def compute(m, refine):
         a_list, b_list, ka, kb = [], [], [], []
@@ -565,6 +712,13 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     return NonlinearHallResult(fine, conv, mu, kT, response)
 
 
+def _sources(flavours, flavour_index, valley_exchange):
+    """The flavours whose electrons source the exchange field felt by
+    ``flavours[flavour_index]``: itself ("intra") or all ("inter")."""
+    return ([flavours[flavour_index]] if valley_exchange == "intra"
+            else list(flavours))
+
+
 def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
                    valley_exchange="intra"):
     """Nonequilibrium exchange field ``U_k^eta(E)`` of Eq. (3) at T = 0.
@@ -588,12 +742,29 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     """
     flavours = _as_list(flavours)
     _check_valley_exchange(valley_exchange)
+    mu = _real(mu, "mu", "eV")
+    tau = _real(tau, "tau", "ps", positive=True)
+    interaction = _check_interaction(interaction)
+    if (isinstance(flavour_index, bool)
+            or not isinstance(flavour_index, (int, np.integer))
+            or not 0 <= flavour_index < len(flavours)):
+        raise ValueError(f"flavour_index must be an integer in [0, "
+                         f"{len(flavours)}), got {flavour_index!r}")
+    if k is not None:
+        try:
+            k = np.atleast_2d(np.asarray(k, dtype=float))
+        except (TypeError, ValueError):
+            raise TypeError(f"k must be an array of points (M, 2) (1/nm), got "
+                            f"{k!r}") from None
+        if k.ndim != 2 or k.shape[1] != 2 or not np.all(np.isfinite(k)):
+            raise ValueError("k must be finite points of shape (M, 2) (1/nm), "
+                             f"got shape {k.shape}")
+    _check_window(_sources(flavours, flavour_index, valley_exchange), mu, 0.0)
     if k is None:
         k = flavours[flavour_index].integrator_at(2).fermi_surface(
             flavours[flavour_index].hamiltonian, mu).k
     k = np.atleast_2d(np.asarray(k, dtype=float))
-    sources = ([flavours[flavour_index]] if valley_exchange == "intra"
-               else flavours)
+    sources = _sources(flavours, flavour_index, valley_exchange)
 
     def compute(refine):
         tau_part = np.zeros((len(k), flavours[0].spin.shape[0], 2))

@@ -28,8 +28,45 @@ __all__ = ["fermi", "static_polarization", "dynamic_polarization_imag",
            "maldague_nodes"]
 
 
+def _real(value, name, unit, minimum=None, strict=False):
+    """A finite real number (TypeError for strings, ValueError for NaN,
+    infinities and values below ``minimum``; ``strict``: above it)."""
+    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number ({unit}), got "
+                        f"{value!r}") from None
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite ({unit}), got {value}")
+    if minimum is not None and (value < minimum or strict and value == minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum} "
+                         f"({unit}), got {value}")
+    return value
+
+
+def _count(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _check_box(omega, mu, T, half_width, n):
+    _real(omega, "omega", "eV")
+    _real(mu, "mu", "eV")
+    _real(T, "T", "K", minimum=0.0)
+    _real(half_width, "half_width", "1/nm", minimum=0.0, strict=True)
+    _count(n, "n")
+
+
 def fermi(E, mu, T):
-    """Fermi function; T in K (T = 0: a step with f(mu) = 1/2)."""
+    """Fermi function; T in K (T = 0: a step with f(mu) = 1/2).  A negative
+    or non-finite T, or a non-finite mu, raises ValueError."""
+    mu = _real(mu, "mu", "eV")
+    T = _real(T, "T", "K", minimum=0.0)
     E = np.asarray(E, dtype=float)
     if T == 0:
         return np.where(E < mu, 1.0, np.where(E > mu, 0.0, 0.5))
@@ -70,11 +107,13 @@ def static_polarization(H, q, mu, T, kpoints, weights, vertex=None, chunk=20000)
     -------
     float, 1/(eV nm^2)
     """
-    if not T > 0:
-        raise ValueError(f"T must be > 0 (K), got {T}")
+    mu = _real(mu, "mu", "eV")
+    T = _real(T, "T", "K", minimum=0.0, strict=True)
     kpoints = np.asarray(kpoints, dtype=float)
     weights = np.asarray(weights, dtype=float)
     q = np.asarray(q, dtype=float)
+    if not np.all(np.isfinite(q)):
+        raise ValueError(f"q must be finite (1/nm), got {q}")
     total = 0.0
     for start in range(0, len(kpoints), chunk):
         k = kpoints[start:start + chunk]
@@ -104,6 +143,9 @@ def band_density(H, mu, T, kpoints, weights, projector=None, neutral=0.0,
     electrons above ``neutral`` minus holes below it, optionally projected
     (``P``, e.g. onto one layer).
     """
+    mu = _real(mu, "mu", "eV")
+    T = _real(T, "T", "K", minimum=0.0)
+    _real(neutral, "neutral", "eV")
     total = 0.0
     for start in range(0, len(kpoints), chunk):
         k = np.asarray(kpoints[start:start + chunk], dtype=float)
@@ -180,6 +222,7 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
     """
     from .triangles import box_grid, delta_integral, grid_triangles
 
+    _check_box(omega, mu, T, half_width, n)
     q = np.asarray(q, dtype=float)
     pts, cell = box_grid(np.asarray(center, dtype=float), half_width, n)
     k = pts.reshape(-1, 2)
@@ -229,6 +272,9 @@ def maldague_nodes(mu, T, n_T):
     Gauss-Legendre in u (exact for the thermal weight; F smooth in u when
     mu' = mu + 2k_BT artanh(u) stays away from the kinks of F).
     """
+    mu = _real(mu, "mu", "eV")
+    T = _real(T, "T", "K", minimum=0.0)
+    n_T = _count(n_T, "n_T")
     x, w = np.polynomial.legendre.leggauss(n_T)
     return mu + 2 * KB * T * np.arctanh(x), 0.5 * w
 
@@ -288,8 +334,10 @@ def dynamic_polarization_real(H, q, omega, mu, center, half_width, n, vertex=Non
     """
     from .triangles import box_grid, grid_triangles, principal_value_integral
 
-    if not T >= 0:
-        raise ValueError(f"T must be >= 0 (K), got {T}")
+    _check_box(omega, mu, T, half_width, n)
+    if mu_ref is not None:
+        _real(mu_ref, "mu_ref", "eV")
+    _count(n_T, "n_T")
     q = np.asarray(q, dtype=float)
     pts, cell = box_grid(np.asarray(center, dtype=float), half_width, n)
     k = pts.reshape(-1, 2)

@@ -70,6 +70,7 @@ def h_t_continuum(xi, delta, hbar_vx, hbar_vy, alpha):
     """Continuum H_T of valley ``xi`` (+1 or -1) as a BlochHamiltonian."""
     if xi not in (1, -1):
         raise ValueError(f"valley xi must be +1 or -1, got {xi}")
+    _check_model(delta, hbar_vx, hbar_vy, alpha)
 
     def h(k):
         kx, ky = k[..., 0], k[..., 1]
@@ -89,6 +90,7 @@ def h_t_continuum(xi, delta, hbar_vx, hbar_vy, alpha):
 
 def h_pt_continuum(delta, hbar_vx, hbar_vy, alpha):
     """Continuum H_PT (4 bands, Kramers-degenerate) as a BlochHamiltonian."""
+    _check_model(delta, hbar_vx, hbar_vy, alpha)
     gx, gy, gz = (np.kron(TY, SX), np.kron(TY, SY), np.kron(TY, SZ))
     one = np.eye(4, dtype=complex)
 
@@ -194,8 +196,26 @@ def h_pt_builder(a=0.1, wilson=0.2):
     return _square_builder(a, onsite, hop_x, hop_y, B * gz, 4)
 
 
+def _check_model(delta, hbar_vx, hbar_vy, alpha):
+    """Refuse non-numeric or non-finite model parameters by name (a NaN
+    would otherwise give zero responses or a LinAlgError)."""
+    for name, value, unit in (("delta", delta, "eV"), ("hbar_vx", hbar_vx, "eV nm"),
+                              ("hbar_vy", hbar_vy, "eV nm"), ("alpha", alpha, "eV nm")):
+        if (isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0
+                or not isinstance(value, (int, float, np.integer, np.floating))):
+            raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+        if not np.isfinite(float(value)):
+            raise ValueError(f"{name} must be finite ({unit}), got {value}")
+
+
 def _model_params(params):
-    return {k: params[k] for k in ("delta", "hbar_vx", "hbar_vy", "alpha")}
+    missing = [k for k in ("delta", "hbar_vx", "hbar_vy", "alpha") if k not in params]
+    if missing:
+        raise KeyError(f"params lacks {missing} (delta in eV, hbar_vx, hbar_vy, "
+                       "alpha in eV nm)")
+    model = {k: params[k] for k in ("delta", "hbar_vx", "hbar_vy", "alpha")}
+    _check_model(**model)
+    return model
 
 
 def h_t_flavours(params, lattice=False, a=0.1, wilson=0.2, k_max=None,

@@ -77,9 +77,17 @@ class TIFilm:
     tau_p: float = 0.1
 
     def __post_init__(self):
+        units = dict(A="eV nm", M_a="eV", M_p="eV", n_a="1/nm^2", n_p="1/nm^2",
+                     d="nm", eps_r="dimensionless", tau_a="ps", tau_p="ps")
+        for name, unit in units.items():
+            value = getattr(self, name)
+            if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
+                raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+            if not np.isfinite(float(value)):
+                raise ValueError(f"{name} must be finite ({unit}), got {value}")
         for name in ("A", "d", "eps_r", "tau_a", "tau_p"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+                raise ValueError(f"{name} must be > 0 ({units[name]}), got {getattr(self, name)}")
         for name in ("n_a", "n_p"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0 (1/nm^2), got {getattr(self, name)}")
