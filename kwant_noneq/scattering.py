@@ -19,6 +19,8 @@ import scipy.sparse as sp
 import kwant
 import kwant.system
 
+from .params import check_params
+
 __all__ = ["ScatteringStates", "SMatrixExpansion", "uniform_norbs",
            "onsite_block_matrix"]
 
@@ -83,6 +85,7 @@ class ScatteringStates:
             raise ValueError("self-energy leads have no scattering states; "
                              "use leads with modes")
         _check_params(params)
+        check_params(syst, params)
         self.syst = syst
         self.norbs = uniform_norbs(syst)
         self.energies = np.asarray(energies, float)
