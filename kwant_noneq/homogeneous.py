@@ -33,7 +33,8 @@ from .quadrature import gauss_kronrod_grid, integrate
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
-           "edge_states", "check_edge_window", "NoBandInWindow"]
+           "edge_states", "check_edge_window", "NoBandInWindow",
+           "BandCrossingError"]
 
 
 class LeadBands:
@@ -141,8 +142,14 @@ def _crossings(bands, energies, potential, nk, newton_steps=4):
     err = np.abs(e[idx, band] - target)
     scale = 1e-9 * max(1.0, np.max(np.abs(bands.h)))
     if np.max(err, initial=0.0) > scale:
-        raise RuntimeError(_crossing_failure(e, band, k, target, err, scale, nk))
+        raise BandCrossingError(_crossing_failure(e, band, k, target, err, scale, nk))
     return node, k, band, ub, v, e
+
+
+class BandCrossingError(ValueError, RuntimeError):
+    """Band crossings at the window's energies could not be located (a
+    ValueError: the energies or parameters put the window where crossings
+    are ill-defined; a RuntimeError for older callers)."""
 
 
 def _crossing_failure(e, band, k, target, err, scale, nk):

@@ -76,7 +76,7 @@ def check_fixed_point_options(method="anderson", tol=1e-9, max_iter=100,
         raise ValueError(f"method must be 'linear', 'anderson' or one of the "
                          f"scipy.optimize.root methods {list(_SCIPY_METHODS)} "
                          f"(prefix 'scipy-' for SciPy's anderson), got {method!r}")
-    tol = checks.real_number("tol", tol, positive=True)
+    tol = checks.real_number("tol (the convergence tolerance)", tol, positive=True)
     max_iter = checks.integer("max_iter", max_iter, minimum=1,
                               remedy="it counts evaluations of the map")
     mixing = checks.real_number("mixing", mixing)
@@ -133,6 +133,7 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
     t0 = time.perf_counter()
 
     evaluated = {}
+    stopped = ""
 
     def G(xflat, budget=False):
         """Residual F(x) - x, recorded.  With ``budget``, refuse to evaluate
@@ -141,7 +142,9 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
             raise _EvaluationBudgetSpent
         xf = np.asarray(xflat, float).reshape(shape)
         evaluated["x"] = xf.copy()
+        evaluated["in_F"] = True
         fx = np.asarray(F(xf), float)
+        evaluated["in_F"] = False
         r = fx - xf
         res = float(np.max(np.abs(r), initial=0.0))
         residuals.append(res)
@@ -197,13 +200,20 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
             # The last evaluated point, whose residual is residuals[-1].
             xs = evaluated["x"]
             converged = False
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+            if evaluated.get("in_F", True) or not residuals:
+                raise                   # the map itself failed: not SciPy's
+            # SciPy gave up (e.g. krylov: "Jacobian inversion yielded zero
+            # vector" on a map without a fixed point): no convergence.
+            xs, converged = evaluated["x"], False
+            stopped = f"; SciPy's {name} stopped: {err}"
         result = FixedPoint(xs, bool(converged), len(residuals),
                             np.array(residuals), method)
 
     if not result.converged:
         msg = (f"self-consistent loop ({method}) did not converge in "
                f"{result.iterations} evaluations: residual "
-               f"{result.residuals[-1]:.3e} > tol {tol:.3e}")
+               f"{result.residuals[-1]:.3e} > tol {tol:.3e}{stopped}")
         if on_failure == "raise":
             raise ConvergenceError(msg, result)
         if on_failure == "warn":

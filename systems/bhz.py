@@ -117,6 +117,10 @@ _SCATTERING_REGION_ONLY = ("disorder", "disorder_seed", "exchange")
 
 
 def _check_geometry(a, **lengths):
+    for name, value in dict(a=a, **lengths).items():
+        if (isinstance(value, (bool, np.bool_))
+                or not isinstance(value, (int, float, np.integer, np.floating))):
+            raise TypeError(f"{name} = {value!r} must be a real number [nm]")
     if not (np.isfinite(a) and a > 0):
         raise ValueError(f"lattice constant a must be positive and finite, got {a}")
     sites = {}
