@@ -173,7 +173,8 @@ class NonequilibriumDensity:
             raise ValueError(
                 f"no lead has propagating modes anywhere in the energy window "
                 f"[{self.grid.energies.min():.6g}, {self.grid.energies.max():.6g}]:"
-                " the bias window lies outside every band of the leads")
+                " the bias window lies outside every band of the leads; move "
+                "chemical_potentials into a band")
 
     def __call__(self, potential=None):
         """Local density matrix with ``potential`` (sparse, scattering

@@ -22,7 +22,7 @@ import dataclasses
 import numpy as np
 
 from . import checks
-from .homogeneous import _crossings, edge_states
+from .homogeneous import _crossings, check_in_edge_gap, edge_states
 
 __all__ = ["EdgeParameters", "edge_parameters", "dirac_pair", "projected_field",
            "edge_coupling", "generalized_gap"]
@@ -65,6 +65,7 @@ def dirac_pair(bands, mask, energy=0.0, k=0.0):
     m = _mask_orbs(bands, mask)
     energy = checks.real_number("energy", energy, unit="eV")
     k = checks.real_number("k", k)
+    check_in_edge_gap(bands, energy)
     e, states = edge_states(bands, k, energy, m)
     vop = bands.velocity_operator(np.asarray(k, float))
     v, rot = np.linalg.eigh(states.conj().T @ vop @ states)

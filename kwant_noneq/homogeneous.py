@@ -33,8 +33,8 @@ from .quadrature import gauss_kronrod_grid, integrate
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
-           "edge_states", "check_edge_window", "NoBandInWindow",
-           "BandCrossingError"]
+           "edge_states", "check_edge_window", "check_in_edge_gap",
+           "NoBandInWindow", "BandCrossingError"]
 
 
 class LeadBands:
@@ -347,10 +347,10 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
     def update(h):
         try:
             rho = density(h)
-        except NoBandInWindow as err:
+        except (NoBandInWindow, BandCrossingError) as err:
             if not np.any(h):
-                raise
-            raise _FieldPushedBandsOut(h) from err
+                raise                  # the zero-field bands: not the loop's doing
+            raise _FieldBrokeDensity(h, err) from err
         last["h"], last["rho"] = h, rho
         return exchange_field(spin_density(rho.density_matrix, ops), kernel)
 
@@ -360,8 +360,8 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
                                    max_iter=max_iter, mixing=mixing,
                                    on_failure=on_failure, progress=progress,
                                    callback=record)
-        except _FieldPushedBandsOut as out:
-            fp = _pushed_out(out.field, last, method, U, mixing, on_failure)
+        except _FieldBrokeDensity as out:
+            fp = _field_broke_density(out, last, method, U, mixing, on_failure)
         h, conv, it, res = fp.x, fp.converged, fp.iterations, fp.residuals
         rho = (last["rho"] if "h" in last and np.array_equal(last["h"], h)
                else density(h))
@@ -375,22 +375,27 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
                             cell_potential(h, ops), conv, it, res)
 
 
-class _FieldPushedBandsOut(Exception):
-    def __init__(self, field):
+class _FieldBrokeDensity(Exception):
+    def __init__(self, field, error):
         super().__init__()
-        self.field = field
+        self.field, self.error = field, error
 
 
-def _pushed_out(field, last, method, U, mixing, on_failure):
-    """The loop diverged: its field moved every band out of the window."""
-    size = float(np.max(np.abs(field)))
+def _field_broke_density(out, last, method, U, mixing, on_failure):
+    """The loop's field made the density incomputable: it moved every band
+    out of the window, or tore the bands into near-degeneracies."""
+    size = float(np.max(np.abs(out.field)))
     what = f"U = {U} eV" if U is not None else "the kernel"
+    if isinstance(out.error, NoBandInWindow):
+        effect = ("pushed every band out of the bias window, so the window "
+                  "itself is not the problem")
+    else:
+        effect = f"made the band crossings ill-defined ({out.error})"
     msg = (f"self-consistent loop ({method}) diverged: the exchange field "
-           f"(max |h| = {size:.3g} eV) pushed every band out of the bias "
-           f"window, so the window itself is not the problem; the "
-           f"interaction ({what}) is too strong for this mixing ({mixing}): "
-           f"use a smaller U, a smaller mixing, or warm-start from a "
-           f"solution at smaller U")
+           f"(max |h| = {size:.3g} eV, iteration {len(last['residuals']) + 1}) "
+           f"{effect}; the interaction ({what}) is too strong for this mixing "
+           f"({mixing}): use a smaller U, a smaller mixing, or warm-start "
+           f"from a solution at smaller U")
     if "h" not in last:
         raise ConvergenceError(msg, None)
     residuals = np.array(last["residuals"])
@@ -438,6 +443,19 @@ def check_edge_window(state, helical_pairs=2, *, stacklevel=2):
             f"edge-only gap of Eq. (4); move mu_right, mu_left into the bulk "
             f"gap", RegimeWarning, stacklevel=stacklevel + 1)
     return most
+
+
+def check_in_edge_gap(bands, energy, potential=None, helical_pairs=2, nk=64):
+    """``ValueError`` unless at most the ``2 helical_pairs`` edge bands cross
+    ``energy`` (a coarse k-grid count: cheap, no Newton polishing)."""
+    kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
+    Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential)) - energy
+    count = int(np.sum((Ek < 0) != (np.roll(Ek, -1, axis=0) < 0)))
+    if count > 2 * helical_pairs:
+        raise ValueError(f"energy {energy:.6g} eV is not inside the bulk gap: "
+                         f"{count} bands cross it, not the {2 * helical_pairs} "
+                         f"edge bands; give an energy between the bulk bands "
+                         f"(the Dirac point)")
 
 
 def _edge_mask(bands, mask):
@@ -518,6 +536,7 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
             raise ValueError("give potential or state, not both")
         potential = state.potential
         check_edge_window(state, helical_pairs, stacklevel=3)
+    check_in_edge_gap(bands, energy, potential, helical_pairs)
 
     def gap_at(k):
         pair = edge_states(bands, k, energy, mask_orbs, potential)[0]

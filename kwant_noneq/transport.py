@@ -450,7 +450,8 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     for n, E in enumerate(energies):
         at = node == n
         if not np.any(at):
-            raise ValueError(f"no band crosses energy {E}")
+            raise ValueError(f"no band crosses energy {E}: give an energy "
+                             f"inside a band of the lead")
         ur = u[at].reshape(-1, ncell, o)
         vn, kn = v[at], k[at]
         ur = _localise_degenerate(ur, kn, vn, m)

@@ -264,6 +264,11 @@ def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True,
 def bottom_edge_mask(syst, fraction=0.5):
     """Boolean mask over the sites of a finalized ribbon (or lead cell): True
     for sites in the lower ``fraction`` of the width (the bottom edge)."""
+    if not (isinstance(fraction, (int, float, np.integer, np.floating))
+            and 0 < fraction < 1):
+        raise ValueError(f"fraction must lie strictly between 0 and 1 (the "
+                         f"share of the width counted as the bottom edge), "
+                         f"got {fraction!r}")
     y = np.array([s.tag[1] for s in syst.sites])
     W = y.max() + 1
     return y < fraction * W
