@@ -113,6 +113,7 @@ def _crossings(bands, energies, potential, nk, newton_steps=4):
     """All ``(node, k, band)`` with ``E_band(k) = energies[node]``."""
     nk = checks.integer("nk", nk, minimum=3,
                         remedy="the k-grid that brackets the band crossings")
+    _check_potential(bands, potential)
     kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
     Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential))        # (nk, n)
     Ek_next = np.roll(Ek, -1, axis=0)
@@ -240,6 +241,18 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     rho, err = integrate(grid, samples)
     return HomogeneousDensity(rho, err, grid, len(k),
                               int(np.bincount(node, minlength=len(grid)).max()))
+
+
+def _check_potential(bands, potential):
+    if potential is None:
+        return
+    shape = np.shape(potential)
+    if shape != (bands.size, bands.size):
+        raise ValueError(f"potential must be a ({bands.size}, {bands.size}) "
+                         f"matrix on the cell's orbitals (cell_potential(field, "
+                         f"spin_operators)), got shape {shape}")
+    if not np.all(np.isfinite(potential)):
+        raise ValueError("potential contains NaN or infinite entries")
 
 
 class NoBandInWindow(ValueError):
@@ -536,6 +549,7 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
             raise ValueError("give potential or state, not both")
         potential = state.potential
         check_edge_window(state, helical_pairs, stacklevel=3)
+    _check_potential(bands, potential)
     check_in_edge_gap(bands, energy, potential, helical_pairs)
 
     def gap_at(k):

@@ -389,3 +389,19 @@ def test_scipy_giving_up_is_non_convergence_not_a_traceback():
         raise ValueError("the map itself failed")
     with pytest.raises(ValueError, match="the map itself failed"):
         solve_fixed_point(broken, np.zeros(3), method="krylov")
+
+
+# 7. the tally ------------------------------------------------------------------
+
+def test_bad_inputs_tally_is_all_clear(capsys):
+    """scripts/bad_inputs.py: every bad input gets a clear error or warning."""
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parents[1] / "scripts" / "bad_inputs.py"
+    spec = importlib.util.spec_from_file_location("bad_inputs", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    status = script.main([])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert " 0 generic, 0 silent" in out
