@@ -21,14 +21,13 @@ import tempfile
 import time
 import warnings
 
-import kwant
 import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from kwant_noneq import analytic, edge  # noqa: E402
-from kwant_noneq.density import NonequilibriumDensity, local_density  # noqa: E402
+from kwant_noneq.density import local_density  # noqa: E402
 from kwant_noneq.homogeneous import (LeadBands, edge_gap, edge_states,  # noqa: E402
                                      homogeneous_density,
                                      solve_homogeneous_exchange)

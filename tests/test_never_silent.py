@@ -9,9 +9,9 @@ import kwant
 import numpy as np
 import pytest
 
-from kwant_noneq import analytic, edge, homogeneous, mixing, scf, transport
+from kwant_noneq import analytic, edge, homogeneous, scf, transport
 from kwant_noneq.analytic import RegimeWarning
-from kwant_noneq.density import NonequilibriumDensity, local_density
+from kwant_noneq.density import local_density
 from kwant_noneq.homogeneous import (BandCrossingError, LeadBands, edge_gap,
                                      homogeneous_density,
                                      solve_homogeneous_exchange)
