@@ -40,7 +40,7 @@ def main(out="helical_edge_gap.png"):
 
     state = solve_homogeneous_exchange(bands, bhz.SPIN, mu - dmu / 2, mu + dmu / 2,
                                        U=U, tol=1e-10, nk=128, n_panels=1)
-    gap = edge_gap(bands, bottom, E_D, k_window=0.05, potential=state.potential)
+    gap = edge_gap(bands, bottom, E_D, k_window=0.05, state=state)
     eq4 = analytic.gap_eq4(fit.velocity, fit.spin_rotation_rate, mu, dmu, g)
     print(f"self-consistent in {state.iterations} iterations "
           f"(residual {state.residuals[-1]:.1e} eV)")

@@ -34,6 +34,8 @@ import itertools
 
 import numpy as np
 
+from .params import check_params
+
 __all__ = ["BlochHamiltonian", "bloch_hamiltonian", "bands",
            "velocity_operators", "onsite_operator"]
 
@@ -215,6 +217,11 @@ def _from_builder(builder, params, tol):
 
     wrapped = wraparound(builder).finalized()
     names = wrapped._momentum_names
+    given = sorted(set(params) & set(names))
+    if given:
+        raise ValueError(f"params must not contain the momenta {given}: "
+                         f"bloch_hamiltonian sets them itself")
+    check_params(wrapped, params, allow_extra=names)
     grids = [2 * np.pi * np.arange(n) / n for n in ngrid]
     kpts = np.array(list(itertools.product(*grids))).reshape(-1, nper)
     hk = np.array([wrapped.hamiltonian_submatrix(

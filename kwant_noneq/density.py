@@ -25,8 +25,10 @@ import numpy as np
 
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
+from . import checks
 from .factorization import SolverCounts
-from .scattering import ScatteringStates
+from .params import allow_extra_params as allow_extra, check_params
+from .scattering import ScatteringStates, uniform_norbs
 
 __all__ = ["LocalDensity", "NonequilibriumDensity", "local_density",
            "expectation", "check_onsite_operator"]
@@ -133,17 +135,29 @@ class NonequilibriumDensity:
         Lead modes shared with other systems with the same leads.
     ordering, max_factor_memory, iterative :
         See :class:`~kwant_noneq.scattering.ScatteringStates`.
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` that no value function of ``syst`` takes but that
+        are there on purpose; any other unknown key is an error
+        (:func:`kwant_noneq.params.check_params`).
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, reference_energy=None, n_panels=4, sea_panels=8,
                  boltzmann=K_B, check_hermiticity=True, states=None,
                  lead_modes=None, ordering="pord", max_factor_memory=None,
-                 iterative=True):
+                 iterative=True, allow_extra_params=()):
+        # Every cheap check before the lead modes are computed.
+        uniform_norbs(syst)
         self.mu, self.kT = check_reservoirs(len(syst.leads), chemical_potentials,
                                             temperatures, boltzmann)
-        if int(n_panels) < 1:
-            raise ValueError(f"n_panels must be >= 1, got {n_panels}")
+        n_panels = checks.integer("n_panels", n_panels, minimum=1)
+        sea_panels = checks.integer("sea_panels", sea_panels, minimum=1)
+        reference_energy = checks.real_number("reference_energy", reference_energy,
+                                              unit="eV", allow_none=True)
+        checks.real_number("boltzmann", boltzmann, positive=True)
+        if allow_extra_params:
+            params = allow_extra(params, allow_extra_params)
+        check_params(syst, params)
         lower, upper, breaks = bias_window(self.mu, self.kT)
         self.window = (lower, upper)
         grids = []
@@ -182,7 +196,8 @@ class NonequilibriumDensity:
             raise ValueError(
                 f"no lead has propagating modes anywhere in the energy window "
                 f"[{self.grid.energies.min():.6g}, {self.grid.energies.max():.6g}]:"
-                " the bias window lies outside every band of the leads")
+                " the bias window lies outside every band of the leads; move "
+                "chemical_potentials into a band")
 
     def _accumulate(self, wave_functions):
         """``sum_nodes sum_leads w psi psi^dagger`` samples of each node, from

@@ -21,14 +21,22 @@ import dataclasses
 
 import numpy as np
 
-from .homogeneous import _crossings, edge_states
+from . import checks
+from .homogeneous import _crossings, check_in_edge_gap, edge_states
 
 __all__ = ["EdgeParameters", "edge_parameters", "dirac_pair", "projected_field",
            "edge_coupling", "generalized_gap"]
 
 
 def _mask_orbs(bands, mask):
-    mask = np.asarray(mask, bool)
+    if not hasattr(bands, "sites") or not hasattr(bands, "norbs"):
+        raise TypeError(f"bands must be a LeadBands (LeadBands(lead, params)), "
+                        f"got {type(bands).__name__}")
+    mask = np.asarray(mask)
+    if mask.dtype.kind not in "biuf":
+        raise TypeError(f"mask must be booleans, one per cell site, got dtype "
+                        f"{mask.dtype}")
+    mask = mask.astype(bool)
     if mask.shape != (len(bands.sites),):
         raise ValueError(f"mask must have one entry per cell site "
                          f"({len(bands.sites)}), got shape {mask.shape}")
@@ -55,6 +63,9 @@ def dirac_pair(bands, mask, energy=0.0, k=0.0):
     velocities : ndarray (2,), dE/dk per cell.
     """
     m = _mask_orbs(bands, mask)
+    energy = checks.real_number("energy", energy, unit="eV")
+    k = checks.real_number("k", k)
+    check_in_edge_gap(bands, energy)
     e, states = edge_states(bands, k, energy, m)
     vop = bands.velocity_operator(np.asarray(k, float))
     v, rot = np.linalg.eigh(states.conj().T @ vop @ states)
@@ -77,6 +88,7 @@ def edge_coupling(bands, pair_states, U):
     """``g_1D = U * period * sum_i P_i^2`` [energy x length] for a contact
     interaction ``U``, with ``P_i`` the site weight of the Dirac-point state
     (normalised over the cell)."""
+    U = checks.real_number("U", U, unit="eV")
     P = (np.abs(pair_states[:, 0]) ** 2).reshape(len(bands.sites), bands.norbs).sum(1)
     return U * bands.period * np.sum(P**2)
 
@@ -134,6 +146,10 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
         Number of energies in the fit.
     """
     m = _mask_orbs(bands, mask)
+    energy = checks.real_number("energy", energy, unit="eV")
+    window = checks.real_number("window", window, unit="eV", positive=True)
+    n = checks.integer("n", n, minimum=5, remedy="the cubic fit of theta(E) "
+                       "needs at least 4 energies besides E_D")
     E_D, pair, vel = dirac_pair(bands, mask, energy)
     v = vel[0] * bands.period
     s_D = _spin_vector(bands, pair[:, 0], spin_operators, mask)
@@ -142,6 +158,14 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
     energies = E_D + np.linspace(-window, window, n)
     energies = energies[np.abs(energies - E_D) > 1e-3 * window]
     node, k, band, u, vv, _ = _crossings(bands, energies, None, nk=256)
+    counts = np.bincount(node, minlength=len(energies))
+    if counts.max() > 4:
+        j = int(np.argmax(counts))
+        raise ValueError(
+            f"the fit window reaches bulk subbands: {counts[j]} bands cross "
+            f"E = {energies[j]:.4g} eV, not the 4 of one helical pair per "
+            f"edge; use a smaller window (now {window} eV around E_D = "
+            f"{E_D:.4g} eV), inside the bulk gap")
     spins = []
     for j, E in enumerate(energies):
         right = (node == j) & (vv > 0)

@@ -14,20 +14,27 @@ Hellmann-Feynman velocities, all energies at once (dense ``eigh`` of the cell
 Hamiltonian is cheap; Kwant's mode solver is not).
 """
 import dataclasses
+import warnings
 
+import kwant.system
 import numpy as np
 import scipy.optimize
 
+from . import checks
+from .checks import RegimeWarning
 from .density import LocalDensity
 from .exchange import (check_spin_operators, contact_kernel, exchange_field,
                        spin_density)
-from .mixing import solve_fixed_point
+from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
+                     solve_fixed_point)
+from .params import allow_extra_params as allow_extra, check_params
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import gauss_kronrod_grid, integrate
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
-           "edge_states"]
+           "edge_states", "check_edge_window", "check_in_edge_gap",
+           "NoBandInWindow", "BandCrossingError"]
 
 
 class LeadBands:
@@ -40,12 +47,31 @@ class LeadBands:
     Parameters
     ----------
     lead : kwant.system.InfiniteSystem
+        A finalized lead (e.g. ``builder.finalized()`` of a builder with a
+        1D ``TranslationalSymmetry``, or ``fsyst.leads[i]``).
     params : dict
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` deliberately unknown to the lead
+        (:func:`kwant_noneq.params.check_params`).
     """
 
-    def __init__(self, lead, params=None):
+    def __init__(self, lead, params=None, *, allow_extra_params=()):
+        if not isinstance(lead, kwant.system.InfiniteSystem):
+            raise TypeError(f"lead must be a finalized Kwant lead "
+                            f"(kwant.system.InfiniteSystem: call .finalized() "
+                            f"on the builder), got {type(lead).__name__}")
+        if allow_extra_params:
+            params = allow_extra(params, allow_extra_params)
+        check_params(lead, params)
         self.h = np.asarray(lead.cell_hamiltonian(params=params), complex)
         hop = np.asarray(lead.inter_cell_hopping(params=params), complex)
+        if not (np.all(np.isfinite(self.h)) and np.all(np.isfinite(hop))):
+            bad = sorted(k for k, v in (params or {}).items()
+                         if isinstance(v, (int, float, complex, np.number))
+                         and not np.isfinite(v))
+            raise ValueError(f"the lead's Hamiltonian contains NaN or inf"
+                             + (f": parameter(s) {bad} are not finite" if bad
+                                else ": check params") )
         n = self.h.shape[0]
         self.t = np.zeros((n, n), complex)
         self.t[:, :hop.shape[1]] = hop
@@ -85,6 +111,9 @@ def cell_potential(field, spin_operators):
 
 def _crossings(bands, energies, potential, nk, newton_steps=4):
     """All ``(node, k, band)`` with ``E_band(k) = energies[node]``."""
+    nk = checks.integer("nk", nk, minimum=3,
+                        remedy="the k-grid that brackets the band crossings")
+    _check_potential(bands, potential)
     kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
     Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential))        # (nk, n)
     Ek_next = np.roll(Ek, -1, axis=0)
@@ -111,18 +140,57 @@ def _crossings(bands, energies, potential, nk, newton_steps=4):
     e, u = bands.eigh(k, potential)
     ub = u[idx, :, band]
     v = np.einsum("ia,iab,ib->i", ub.conj(), bands.velocity_operator(k), ub).real
-    miss = np.max(np.abs(e[idx, band] - target), initial=0.0)
-    if miss > 1e-9 * max(1.0, np.max(np.abs(bands.h))):
-        raise RuntimeError(f"band crossings did not converge (|E - E_node| = "
-                           f"{miss:.2e}); increase nk")
+    err = np.abs(e[idx, band] - target)
+    scale = 1e-9 * max(1.0, np.max(np.abs(bands.h)))
+    if np.max(err, initial=0.0) > scale:
+        raise BandCrossingError(_crossing_failure(e, band, k, target, err, scale, nk))
     return node, k, band, ub, v, e
+
+
+class BandCrossingError(ValueError, RuntimeError):
+    """Band crossings at the window's energies could not be located (a
+    ValueError: the energies or parameters put the window where crossings
+    are ill-defined; a RuntimeError for older callers)."""
+
+
+def _crossing_failure(e, band, k, target, err, scale, nk):
+    """Why Newton's method missed some crossings: an avoided crossing (two
+    bands nearly touching, where the velocity flips over a tiny k range)
+    or a too coarse k-grid."""
+    bad = np.nonzero(err > scale)[0]
+    n = e.shape[1]
+    idx = np.arange(len(band))
+    below = np.where(band > 0, e[idx, np.maximum(band - 1, 0)], -np.inf)
+    above = np.where(band < n - 1, e[idx, np.minimum(band + 1, n - 1)], np.inf)
+    spacing = np.minimum(e[idx, band] - below, above - e[idx, band])[bad]
+    worst = bad[np.argmin(spacing)]
+    gap = float(np.min(spacing))
+    where = f"E = {target[worst]:.6g} eV, k = {k[worst]:.4g} per cell"
+    if gap < 1e3 * float(np.max(err[bad])) or gap < 1e-4 * (e.max() - e.min()):
+        return (f"band crossings did not converge (|E - E_node| up to "
+                f"{np.max(err):.2e} eV) at {len(bad)} of {len(err)} crossings, "
+                f"e.g. at {where}: band {band[worst]} comes within {gap:.2e} eV "
+                f"of its neighbour there (an avoided crossing between "
+                f"subbands), which no k-grid resolves; a finer nk does not help. "
+                f"Move the energy window away from the near-degeneracy (for an "
+                f"edge calculation: inside the bulk gap, where only the edge "
+                f"bands cross) or change the parameters")
+    return (f"band crossings did not converge (|E - E_node| up to "
+            f"{np.max(err):.2e} eV) at {len(bad)} of {len(err)} crossings, "
+            f"e.g. at {where}; increase nk (now {nk})")
 
 
 @dataclasses.dataclass
 class HomogeneousDensity(LocalDensity):
-    """:class:`LocalDensity` of one unit cell of a lead (per cell)."""
+    """:class:`LocalDensity` of one unit cell of a lead (per cell).
+
+    ``n_crossings``: band crossings at all nodes together;
+    ``max_crossings``: the most at one energy node (4 for one helical pair
+    on each edge of a ribbon, more once the window reaches bulk subbands).
+    """
 
     n_crossings: int = 0
+    max_crossings: int = 0
 
 
 def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
@@ -148,7 +216,10 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     HomogeneousDensity over the cell's sites, counted above the lower end of
     the window (zero at ``mu_right == mu_left``, T = 0).
     """
+    _check_bands(bands)
     mu, kT = check_reservoirs(2, [mu_right, mu_left], temperature, boltzmann)
+    n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    nk = checks.integer("nk", nk, minimum=3)
     lower, upper, breaks = bias_window(mu, kT)
     ncell, o = len(bands.sites), bands.norbs
     if upper <= lower:
@@ -156,8 +227,10 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     grid = gauss_kronrod_grid(breaks, n_panels)
     node, k, band, u, v, _ = _crossings(bands, grid.energies, potential, nk)
     if not len(k):
-        raise ValueError(f"no band crosses the window [{lower:.6g}, {upper:.6g}]: "
-                         "the bias window lies outside every band of the lead")
+        raise NoBandInWindow(
+            f"no band crosses the window [{lower:.6g}, {upper:.6g}]: the bias "
+            f"window lies outside every band of the lead; move mu_right, "
+            f"mu_left into a band")
     E = grid.energies[node]
     occ = np.where(v > 0, fermi(E, mu[0], kT[0]), fermi(E, mu[1], kT[1]))
     w = occ / (2 * np.pi * np.abs(v))
@@ -166,7 +239,30 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     np.add.at(samples, node, w[:, None, None, None]
               * np.einsum("cia,cib->ciab", ur, ur.conj()))
     rho, err = integrate(grid, samples)
-    return HomogeneousDensity(rho, err, grid, len(k))
+    return HomogeneousDensity(rho, err, grid, len(k),
+                              int(np.bincount(node, minlength=len(grid)).max()))
+
+
+def _check_potential(bands, potential):
+    if potential is None:
+        return
+    shape = np.shape(potential)
+    if shape != (bands.size, bands.size):
+        raise ValueError(f"potential must be a ({bands.size}, {bands.size}) "
+                         f"matrix on the cell's orbitals (cell_potential(field, "
+                         f"spin_operators)), got shape {shape}")
+    if not np.all(np.isfinite(potential)):
+        raise ValueError("potential contains NaN or infinite entries")
+
+
+class NoBandInWindow(ValueError):
+    """No band of the lead crosses the bias window."""
+
+
+def _check_bands(bands):
+    if not isinstance(bands, LeadBands):
+        raise TypeError(f"bands must be a LeadBands (LeadBands(lead, params)), "
+                        f"got {type(bands).__name__}")
 
 
 @dataclasses.dataclass
@@ -185,6 +281,9 @@ class HomogeneousState:
     potential : ndarray
         The cell potential ``sum h . sigma`` (feed to :func:`edge_gap`).
     converged, iterations, residuals : as in :class:`~kwant_noneq.mixing.FixedPoint`
+    max_crossings : int
+        Most band crossings at one energy of the window (``density``'s):
+        4 on a ribbon whose window holds only one helical pair per edge.
     """
 
     exchange_field: np.ndarray
@@ -194,6 +293,10 @@ class HomogeneousState:
     converged: bool
     iterations: int
     residuals: np.ndarray
+
+    @property
+    def max_crossings(self):
+        return self.density.max_crossings
 
 
 def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
@@ -208,28 +311,73 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
     the spin density computed without any field (the paper's Eq. 2-4 level).
     ``kernel`` acts within the cell (a contact interaction by default, from
     ``U`` [eV]); see :func:`~kwant_noneq.scf.solve_exchange` for the others.
+
+    ``on_failure`` ('raise', 'warn', 'return') also covers a loop that
+    diverges so far that the field pushes every band out of the window:
+    with 'warn' or 'return' the last field whose density could be computed
+    comes back with ``converged=False``.
     """
+    # Every cheap check first.
+    _check_bands(bands)
+    check_reservoirs(2, [mu_right, mu_left], temperature)
+    tol, max_iter, mixing, _ = check_fixed_point_options(
+        method, tol, max_iter, mixing, on_failure=on_failure)
+    n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    nk = checks.integer("nk", nk, minimum=3)
     if (U is None) == (kernel is None):
         raise ValueError("give exactly one of U (contact interaction) or kernel")
     if kernel is None:
-        kernel = contact_kernel(bands.sites, U)
+        kernel = contact_kernel(bands.sites, checks.real_number("U", U, unit="eV"))
+    ncell = len(bands.sites)
+    if getattr(kernel, "shape", None) != (ncell, ncell):
+        raise ValueError(f"kernel must be ({ncell}, {ncell}) (the cell's sites), "
+                         f"got shape {getattr(kernel, 'shape', None)}")
     ops = check_spin_operators(spin_operators, bands.norbs)
-    h0 = (np.zeros((len(bands.sites), 3)) if initial_field is None
-          else np.asarray(initial_field, float))
+    if isinstance(initial_field, HomogeneousState):
+        initial_field = initial_field.exchange_field
+    h0 = (np.zeros((ncell, 3)) if initial_field is None
+          else np.asarray(initial_field))
+    if h0.dtype.kind not in "iuf":
+        raise TypeError(f"initial_field must be real numbers [eV], got dtype "
+                        f"{h0.dtype}")
+    h0 = h0.astype(float)
+    if h0.shape != (ncell, 3):
+        raise ValueError(f"initial_field must have shape ({ncell}, 3) (one "
+                         f"field [eV] per site of the lead's cell), got "
+                         f"{h0.shape}")
+    if not np.all(np.isfinite(h0)):
+        raise ValueError("initial_field contains NaN or infinite values")
 
     def density(h):
         return homogeneous_density(bands, mu_right, mu_left, temperature,
                                    cell_potential(h, ops), n_panels, nk)
 
+    last = {"residuals": []}
+
+    def record(iteration, x, residual):
+        last["residuals"].append(residual)
+
     def update(h):
-        return exchange_field(spin_density(density(h).density_matrix, ops), kernel)
+        try:
+            rho = density(h)
+        except (NoBandInWindow, BandCrossingError) as err:
+            if not np.any(h):
+                raise                  # the zero-field bands: not the loop's doing
+            raise _FieldBrokeDensity(h, err) from err
+        last["h"], last["rho"] = h, rho
+        return exchange_field(spin_density(rho.density_matrix, ops), kernel)
 
     if self_consistent:
-        fp = solve_fixed_point(update, h0, method=method, tol=tol,
-                               max_iter=max_iter, mixing=mixing,
-                               on_failure=on_failure, progress=progress)
+        try:
+            fp = solve_fixed_point(update, h0, method=method, tol=tol,
+                                   max_iter=max_iter, mixing=mixing,
+                                   on_failure=on_failure, progress=progress,
+                                   callback=record)
+        except _FieldBrokeDensity as out:
+            fp = _field_broke_density(out, last, method, U, mixing, on_failure)
         h, conv, it, res = fp.x, fp.converged, fp.iterations, fp.residuals
-        rho = density(h)
+        rho = (last["rho"] if "h" in last and np.array_equal(last["h"], h)
+               else density(h))
     else:
         # First order: the field of the density computed without it (or
         # with initial_field); report that density, which made the field.
@@ -238,6 +386,38 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
         conv, it, res = True, 1, np.zeros(0)
     return HomogeneousState(h, spin_density(rho.density_matrix, ops), rho,
                             cell_potential(h, ops), conv, it, res)
+
+
+class _FieldBrokeDensity(Exception):
+    def __init__(self, field, error):
+        super().__init__()
+        self.field, self.error = field, error
+
+
+def _field_broke_density(out, last, method, U, mixing, on_failure):
+    """The loop's field made the density incomputable: it moved every band
+    out of the window, or tore the bands into near-degeneracies."""
+    size = float(np.max(np.abs(out.field)))
+    what = f"U = {U} eV" if U is not None else "the kernel"
+    if isinstance(out.error, NoBandInWindow):
+        effect = ("pushed every band out of the bias window, so the window "
+                  "itself is not the problem")
+    else:
+        effect = f"made the band crossings ill-defined ({out.error})"
+    msg = (f"self-consistent loop ({method}) diverged: the exchange field "
+           f"(max |h| = {size:.3g} eV, iteration {len(last['residuals']) + 1}) "
+           f"{effect}; the interaction ({what}) is too strong for this mixing "
+           f"({mixing}): use a smaller U, a smaller mixing, or warm-start "
+           f"from a solution at smaller U")
+    if "h" not in last:
+        raise ConvergenceError(msg, None)
+    residuals = np.array(last["residuals"])
+    result = FixedPoint(last["h"], False, len(residuals), residuals, method)
+    if on_failure == "raise":
+        raise ConvergenceError(msg, result)
+    if on_failure == "warn":
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    return result
 
 
 @dataclasses.dataclass
@@ -257,6 +437,47 @@ class EdgeGap:
     gap: float
     k: float
     center: float
+
+
+def check_edge_window(state, helical_pairs=2, *, stacklevel=2):
+    """Warn (:class:`~kwant_noneq.checks.RegimeWarning`) unless the window
+    of ``state`` (a HomogeneousState or HomogeneousDensity) crosses at most
+    ``2 helical_pairs`` bands at every energy: one right and one left mover
+    per helical pair.  Returns the largest number of crossings at one
+    energy."""
+    density = getattr(state, "density", state)
+    most = int(getattr(density, "max_crossings", 0))
+    if most > 2 * helical_pairs:
+        warnings.warn(
+            f"the bias window crosses {most} bands at one energy, not the "
+            f"{2 * helical_pairs} of {helical_pairs} helical pair(s): the "
+            f"chemical potentials reach the bulk subbands, so the exchange "
+            f"field includes their spin density and the gap is not the "
+            f"edge-only gap of Eq. (4); move mu_right, mu_left into the bulk "
+            f"gap", RegimeWarning, stacklevel=stacklevel + 1)
+    return most
+
+
+def check_in_edge_gap(bands, energy, potential=None, helical_pairs=2, nk=64):
+    """``ValueError`` unless at most the ``2 helical_pairs`` edge bands cross
+    ``energy`` (a coarse k-grid count: cheap, no Newton polishing)."""
+    kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
+    Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential)) - energy
+    count = int(np.sum((Ek < 0) != (np.roll(Ek, -1, axis=0) < 0)))
+    if count > 2 * helical_pairs:
+        raise ValueError(f"energy {energy:.6g} eV is not inside the bulk gap: "
+                         f"{count} bands cross it, not the {2 * helical_pairs} "
+                         f"edge bands; give an energy between the bulk bands "
+                         f"(the Dirac point)")
+
+
+def _edge_mask(bands, mask):
+    mask = np.asarray(mask)
+    if mask.shape != (len(bands.sites),) or mask.dtype.kind not in "biuf":
+        raise ValueError(f"mask must be one boolean per cell site "
+                         f"({len(bands.sites)},), got shape {mask.shape} "
+                         f"(dtype {mask.dtype})")
+    return np.repeat(mask.astype(float), bands.norbs)
 
 
 def edge_states(bands, k, energy, mask_orbs, potential=None, n=2):
@@ -284,7 +505,7 @@ def edge_states(bands, k, energy, mask_orbs, potential=None, n=2):
 
 
 def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
-             k_tol=1e-10):
+             k_tol=1e-10, *, state=None, helical_pairs=2):
     """Direct gap of the edge selected by ``mask`` near ``energy``.
 
     Parameters
@@ -301,8 +522,35 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
     k_tol : float
         Resolution of the minimum in k (per cell): an exact crossing reads
         as a gap of at most ``2 |v| k_tol`` (v = dE/dk per cell).
+    state : HomogeneousState, optional
+        Instead of ``potential``: the state whose field opens the gap.  Its
+        window is then checked to be edge-only.
+    helical_pairs : int
+        Helical pairs in an edge-only window (2 for a ribbon: one per edge).
+
+    Warns
+    -----
+    RegimeWarning
+        When ``state``'s window crosses more than the ``2 helical_pairs``
+        bands of the edges at some energy (the chemical potentials reach the
+        bulk subbands): the field then holds the bulk subbands' spin
+        density, and the gap is not the edge-only gap of Eq. (4).  A warning,
+        not an error: the result is the lattice model's mean-field gap at
+        that filling, which a scan across the bulk band edge may want.
     """
-    mask_orbs = np.repeat(np.asarray(mask, float), bands.norbs)
+    _check_bands(bands)
+    mask_orbs = _edge_mask(bands, mask)
+    energy = checks.real_number("energy", energy, unit="eV")
+    k_window = checks.real_number("k_window", k_window, positive=True)
+    nk = checks.integer("nk", nk, minimum=2)
+    k_tol = checks.real_number("k_tol", k_tol, positive=True)
+    if state is not None:
+        if potential is not None:
+            raise ValueError("give potential or state, not both")
+        potential = state.potential
+        check_edge_window(state, helical_pairs, stacklevel=3)
+    _check_potential(bands, potential)
+    check_in_edge_gap(bands, energy, potential, helical_pairs)
 
     def gap_at(k):
         pair = edge_states(bands, k, energy, mask_orbs, potential)[0]

@@ -14,7 +14,10 @@ import time
 import numpy as np
 import scipy.optimize
 
-__all__ = ["FixedPoint", "ConvergenceError", "solve_fixed_point"]
+from . import checks
+
+__all__ = ["FixedPoint", "ConvergenceError", "solve_fixed_point",
+           "check_fixed_point_options"]
 
 
 class ConvergenceError(RuntimeError):
@@ -49,13 +52,39 @@ class FixedPoint:
     method: str
 
 
-def _check(tol, max_iter, mixing):
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tolerance must be positive and finite, got {tol}")
-    if int(max_iter) < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+_SCIPY_METHODS = ("hybr", "lm", "broyden1", "broyden2", "anderson",
+                  "linearmixing", "diagbroyden", "excitingmixing", "krylov",
+                  "df-sane")
+
+
+class _EvaluationBudgetSpent(Exception):
+    """Raised from inside SciPy's iteration once ``max_iter`` evaluations
+    are done: SciPy's own ``maxiter`` counts its iterations, not ours, and
+    df-sane or a line search may evaluate many times per iteration."""
+
+
+def check_fixed_point_options(method="anderson", tol=1e-9, max_iter=100,
+                              mixing=0.5, history=6, on_failure="raise"):
+    """Validate the options of :func:`solve_fixed_point` (cheap; call it
+    before building anything expensive).  Returns ``(tol, max_iter,
+    mixing, history)`` as numbers."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string ('linear', 'anderson' or a "
+                        f"scipy.optimize.root method), got {method!r}")
+    name = method[len("scipy-"):] if method.startswith("scipy-") else method
+    if method not in ("linear", "anderson") and name not in _SCIPY_METHODS:
+        raise ValueError(f"method must be 'linear', 'anderson' or one of the "
+                         f"scipy.optimize.root methods {list(_SCIPY_METHODS)} "
+                         f"(prefix 'scipy-' for SciPy's anderson), got {method!r}")
+    tol = checks.real_number("tol (the convergence tolerance)", tol, positive=True)
+    max_iter = checks.integer("max_iter", max_iter, minimum=1,
+                              remedy="it counts evaluations of the map")
+    mixing = checks.real_number("mixing", mixing)
     if not (0 < mixing <= 1):
         raise ValueError(f"mixing parameter must be in (0, 1], got {mixing}")
+    history = checks.integer("history", history, minimum=0)
+    checks.choice("on_failure", on_failure, ("raise", "warn", "return"))
+    return tol, max_iter, mixing, history
 
 
 def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
@@ -75,7 +104,9 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
     tol : float
         Convergence when ``max |F(x) - x| <= tol`` (units of ``x``).
     max_iter : int
-        Maximum number of evaluations of ``F``.
+        Maximum number of evaluations of ``F``, for every method (SciPy's
+        methods are stopped after that many evaluations, whatever their
+        own iteration count).
     mixing : float
         Step ``alpha`` in ``x <- x + alpha (F(x) - x)`` (linear and Anderson).
     history : int
@@ -88,21 +119,32 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
     callback : callable, optional
         ``callback(iteration, x, residual)`` after every evaluation.
     """
-    _check(tol, max_iter, mixing)
-    if on_failure not in ("raise", "warn", "return"):
-        raise ValueError(f"on_failure must be 'raise', 'warn' or 'return', "
-                         f"got {on_failure!r}")
-    x = np.array(x0, dtype=float)
+    tol, max_iter, mixing, history = check_fixed_point_options(
+        method, tol, max_iter, mixing, history, on_failure)
+    try:
+        x = np.array(x0, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"the initial field must be an array of real numbers, "
+                        f"got {type(x0).__name__}") from err
     if not np.all(np.isfinite(x)):
         raise ValueError("the initial field contains NaN or infinite values")
     shape = x.shape
     residuals = []
     t0 = time.perf_counter()
 
-    def G(xflat):
-        """Residual F(x) - x, recorded."""
+    evaluated = {}
+    stopped = ""
+
+    def G(xflat, budget=False):
+        """Residual F(x) - x, recorded.  With ``budget``, refuse to evaluate
+        beyond ``max_iter`` evaluations (SciPy methods)."""
+        if budget and len(residuals) >= max_iter:
+            raise _EvaluationBudgetSpent
         xf = np.asarray(xflat, float).reshape(shape)
+        evaluated["x"] = xf.copy()
+        evaluated["in_F"] = True
         fx = np.asarray(F(xf), float)
+        evaluated["in_F"] = False
         r = fx - xf
         res = float(np.max(np.abs(r), initial=0.0))
         residuals.append(res)
@@ -140,20 +182,38 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
         result = FixedPoint(x, converged, len(residuals), np.array(residuals), method)
     else:
         name = method[len("scipy-"):] if method.startswith("scipy-") else method
-        sol = scipy.optimize.root(G, x.ravel(), method=name,
-                                  options=dict(fatol=tol, maxiter=int(max_iter))
-                                  if name not in ("hybr", "lm") else dict(xtol=tol))
-        xs = sol.x.reshape(shape)
-        converged = bool(residuals and residuals[-1] <= tol)
-        if not converged:
-            # SciPy's last iterate may not be the last evaluation: check it.
-            converged = bool(G(xs).size == 0 or residuals[-1] <= tol)
-        result = FixedPoint(xs, converged, len(residuals), np.array(residuals), method)
+        options = {"hybr": dict(xtol=tol, maxfev=max_iter),
+                   "lm": dict(xtol=tol, maxiter=max_iter),
+                   "df-sane": dict(fatol=tol, maxfev=max_iter)
+                   }.get(name, dict(fatol=tol, maxiter=max_iter))
+        try:
+            sol = scipy.optimize.root(lambda xf: G(xf, budget=True), x.ravel(),
+                                      method=name, options=options)
+            converged = bool(residuals and residuals[-1] <= tol)
+            if not converged and len(residuals) < max_iter:
+                # SciPy's last iterate may not be the last evaluation: check it.
+                G(sol.x)
+                converged = residuals[-1] <= tol
+            # The last evaluated point, whose residual is residuals[-1].
+            xs = evaluated["x"]
+        except _EvaluationBudgetSpent:
+            # The last evaluated point, whose residual is residuals[-1].
+            xs = evaluated["x"]
+            converged = False
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+            if evaluated.get("in_F", True) or not residuals:
+                raise                   # the map itself failed: not SciPy's
+            # SciPy gave up (e.g. krylov: "Jacobian inversion yielded zero
+            # vector" on a map without a fixed point): no convergence.
+            xs, converged = evaluated["x"], False
+            stopped = f"; SciPy's {name} stopped: {err}"
+        result = FixedPoint(xs, bool(converged), len(residuals),
+                            np.array(residuals), method)
 
     if not result.converged:
         msg = (f"self-consistent loop ({method}) did not converge in "
                f"{result.iterations} evaluations: residual "
-               f"{result.residuals[-1]:.3e} > tol {tol:.3e}")
+               f"{result.residuals[-1]:.3e} > tol {tol:.3e}{stopped}")
         if on_failure == "raise":
             raise ConvergenceError(msg, result)
         if on_failure == "warn":

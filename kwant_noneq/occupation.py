@@ -27,7 +27,15 @@ def fermi(energy, mu, kT):
 
 
 def _finite(name, x):
-    x = np.asarray(x, float)
+    try:
+        raw = np.asarray(x)
+    except ValueError as err:          # ragged nested sequences
+        raise TypeError(f"{name} must be a number or a flat sequence of "
+                        f"numbers, got {x!r}") from err
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers, got {x!r} "
+                        f"(dtype {raw.dtype})")
+    x = raw.astype(float)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite, got {x}")
     return x

@@ -33,6 +33,7 @@ import kwant
 import kwant.system
 
 from .factorization import SolverCounts, SparseLU
+from .params import check_params
 
 __all__ = ["ScatteringStates", "SMatrixExpansion", "LeadModes", "uniform_norbs",
            "onsite_block_matrix", "default_factor_memory"]
@@ -218,6 +219,7 @@ class ScatteringStates:
         _check_params(params)
         if not (np.isfinite(rtol) and 0 < rtol < 1):
             raise ValueError(f"rtol must lie in (0, 1), got {rtol}")
+        check_params(syst, params)
         self.syst = syst
         self.params = params
         self.norbs = uniform_norbs(syst)

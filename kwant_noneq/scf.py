@@ -25,8 +25,13 @@ import scipy.sparse.linalg as sla
 from .density import NonequilibriumDensity
 from .exchange import (check_spin_operators, contact_kernel, exchange_field,
                        exchange_potential, spin_density)
+from . import checks
 from .factorization import SolverCounts
-from .mixing import ConvergenceError, FixedPoint, solve_fixed_point
+from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
+                     solve_fixed_point)
+from .occupation import K_B, check_reservoirs
+from .params import allow_extra_params as allow_extra, check_params
+from .scattering import uniform_norbs
 
 __all__ = ["SelfConsistentState", "solve_exchange"]
 
@@ -83,7 +88,7 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
                    params=None, *, U=None, kernel=None, initial_field=None,
                    method="anderson", tol=1e-9, max_iter=100, mixing=0.5,
                    n_panels=2, refine=False, on_failure="raise",
-                   progress=False, **density_kwargs):
+                   progress=False, allow_extra_params=(), **density_kwargs):
     """Self-consistent exchange field of ``syst`` at the given bias.
 
     Parameters
@@ -125,21 +130,46 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     ``rtol = tol / (20 max|h|)`` (clipped to [1e-14, 1e-6]): to first order
     the field then carries an error ``~ 2 rtol max|h| = tol / 10``, a tenth
     of the convergence criterion.
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` deliberately unknown to ``syst``
+        (:func:`kwant_noneq.params.check_params`).
+
+    All arguments are checked before the energy grid's lead modes are
+    computed.
     """
+    # Every cheap check here, before the lead modes of the energy grid are
+    # computed (a minute for a large ribbon).
+    norbs = uniform_norbs(syst)
+    check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
+                     density_kwargs.get("boltzmann", K_B))
+    check_fixed_point_options(method, tol, max_iter, mixing,
+                              on_failure=on_failure)
+    n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    check_spin_operators(spin_operators, norbs)
+    if allow_extra_params:
+        params = allow_extra(params, allow_extra_params)
+    check_params(syst, params)
     if (U is None) == (kernel is None):
         raise ValueError("give exactly one of U (contact interaction) or kernel")
     if kernel is None:
-        kernel = contact_kernel(syst.sites, U)
-    if kernel.shape != (len(syst.sites),) * 2:
-        raise ValueError(f"kernel has shape {kernel.shape}, the system has "
-                         f"{len(syst.sites)} sites")
+        kernel = contact_kernel(syst.sites, checks.real_number("U", U, unit="eV"))
+    if getattr(kernel, "shape", None) != (len(syst.sites),) * 2:
+        raise ValueError(f"kernel has shape {getattr(kernel, 'shape', None)}, "
+                         f"the system has {len(syst.sites)} sites: give a "
+                         f"(nsites, nsites) matrix V_ij [eV]")
     if isinstance(initial_field, SelfConsistentState):
         initial_field = initial_field.exchange_field
     h0 = (np.zeros((len(syst.sites), 3)) if initial_field is None
-          else np.asarray(initial_field, float))
+          else np.asarray(initial_field))
+    if h0.dtype.kind not in "iuf":
+        raise TypeError(f"initial_field must be real numbers [eV], got dtype "
+                        f"{h0.dtype}")
+    h0 = h0.astype(float)
     if h0.shape != (len(syst.sites), 3):
         raise ValueError(f"initial_field must have shape ({len(syst.sites)}, 3), "
                          f"got {h0.shape}")
+    if not np.all(np.isfinite(h0)):
+        raise ValueError("initial_field contains NaN or infinite values")
 
     def run(panels, start):
         shared = density_kwargs.get("states")

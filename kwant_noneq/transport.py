@@ -35,7 +35,9 @@ import numpy as np
 from .homogeneous import _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import gauss_kronrod_grid, integrate
-from .scattering import ScatteringStates
+from . import checks
+from .params import allow_extra_params as allow_extra, check_params
+from .scattering import ScatteringStates, uniform_norbs
 
 __all__ = ["transmission_matrix", "LandauerCurrent", "landauer_current",
            "CurrentSolver", "BiasPoint", "IVCurve", "iv_sweep",
@@ -112,19 +114,29 @@ class CurrentSolver:
         costs no new solve.  Their energies must be this grid's.
     lead_modes : LeadModes, optional
         Lead modes shared with other systems with the same leads.
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` deliberately unknown to ``syst``
+        (:func:`kwant_noneq.params.check_params`).
+
+    Raises
+    ------
+    ValueError
+        When the bias window (T > 0: with its Fermi tails) lies outside
+        every band of the source and the drain.
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, source=0, drain=1, n_panels=2, boltzmann=K_B, states=None,
-                 lead_modes=None):
+                 lead_modes=None, allow_extra_params=()):
+        uniform_norbs(syst)
         n = len(syst.leads)
         self.mu, self.kT = check_reservoirs(n, chemical_potentials, temperatures,
                                             boltzmann)
-        if not (0 <= source < n and 0 <= drain < n and source != drain):
-            raise ValueError(f"source and drain must be two different leads of "
-                             f"the {n} leads, got {source}, {drain}")
-        if int(n_panels) < 1:
-            raise ValueError(f"n_panels must be >= 1, got {n_panels}")
+        _check_leads(n, source, drain)
+        n_panels = checks.integer("n_panels", n_panels, minimum=1)
+        if allow_extra_params:
+            params = allow_extra(params, allow_extra_params)
+        check_params(syst, params)
         self.source, self.drain = source, drain
         lower, upper, breaks = bias_window(self.mu, self.kT)
         self.grid = gauss_kronrod_grid(breaks, n_panels) if upper > lower else None
@@ -138,6 +150,18 @@ class CurrentSolver:
         self.states = states
         self.occupation = np.stack([fermi(energies, m, t)
                                     for m, t in zip(self.mu, self.kT)], axis=1)
+        if self.grid is not None:
+            # Nodes where source or drain is partly occupied and has modes;
+            # without any, the "current" would be an exact 0.0 that only
+            # says the window misses the bands.
+            occupied = (self.occupation > 0)[:, [source, drain]]
+            if not np.any(self.states.nmodes[:, [source, drain]] * occupied):
+                raise ValueError(
+                    f"neither the source (lead {source}) nor the drain (lead "
+                    f"{drain}) has propagating modes anywhere in the energy "
+                    f"window [{lower:.6g}, {upper:.6g}]: the bias window lies "
+                    f"outside every band of the leads; move "
+                    f"chemical_potentials into a band")
 
     def __call__(self, potential=None, rtol=None):
         """The current with ``potential`` added to the scattering region;
@@ -161,6 +185,14 @@ class CurrentSolver:
         deficit, _ = integrate(self.grid, df * refl)
         return LandauerCurrent(float(current), float(err), self.grid.energies,
                                trans, refl, float(deficit))
+
+
+def _check_leads(n, source, drain):
+    for name, lead in (("source", source), ("drain", drain)):
+        checks.integer(name, lead)
+    if not (0 <= source < n and 0 <= drain < n and source != drain):
+        raise ValueError(f"source and drain must be two different leads of "
+                         f"the {n} leads (0 to {n - 1}), got {source}, {drain}")
 
 
 def landauer_current(syst, chemical_potentials, temperatures=0.0, params=None,
@@ -241,7 +273,7 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
              U=None, kernel=None, warm_start="scaled", source=0, drain=1,
              n_panels=1, current_panels=None, tol=1e-9, max_iter=100,
              method="anderson", mixing=0.5, on_failure="raise",
-             lead_modes=None):
+             lead_modes=None, allow_extra_params=()):
     """Self-consistent I-V curve of a two-terminal system.
 
     At each bias ``eV`` the leads sit at ``mu0 -+ eV/2`` (``source``,
@@ -277,6 +309,9 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     lead_modes : LeadModes, optional
         Store of lead modes (a new one by default): energy nodes that
         coincide between biases (e.g. ``+eV`` and ``-eV``) compute them once.
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` deliberately unknown to ``syst``
+        (:func:`kwant_noneq.params.check_params`).
 
     Returns
     -------
@@ -288,25 +323,47 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     warm-start field), iterative solves for the SCF iterations, and nothing
     more: the converged density is the last iteration's, and the current
     (when ``current_panels`` equals ``n_panels``) is read from the same
-    cached solutions.
+    cached solutions.  ``conductance`` needs two biases or more; with one
+    bias it is ``[nan]`` (undefined).  All arguments are checked before the
+    first bias is solved.
     """
+    from .exchange import check_spin_operators, contact_kernel
     from .factorization import SolverCounts
     from .scattering import LeadModes
+    from .mixing import check_fixed_point_options
     from .scf import solve_exchange
 
-    if warm_start not in ("scaled", "previous", None):
-        raise ValueError(f"warm_start must be 'scaled', 'previous' or None, "
-                         f"got {warm_start!r}")
-    biases = np.atleast_1d(np.asarray(biases, float))
+    checks.choice("warm_start", warm_start, ("scaled", "previous", None))
+    raw = np.asarray(biases)
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"biases must be real numbers (eV [eV]), got {biases!r}")
+    biases = np.atleast_1d(raw.astype(float))
     if biases.ndim != 1 or not np.all(np.isfinite(biases)):
         raise ValueError("biases must be a 1D array of finite energies [eV]")
+    if not len(biases):
+        raise ValueError("biases is empty: give at least one bias eV [eV] "
+                         "(two or more for the differential conductance)")
+    norbs = uniform_norbs(syst)
     n = len(syst.leads)
-    if not (0 <= source < n and 0 <= drain < n and source != drain):
-        raise ValueError(f"source and drain must be two different leads of the "
-                         f"{n} leads, got {source}, {drain}")
-    current_panels = n_panels if current_panels is None else current_panels
     lead_modes = LeadModes() if lead_modes is None else lead_modes
     counts = SolverCounts()
+    mu0 = checks.real_number("mu0", mu0, unit="eV")
+    check_reservoirs(n, mu0, temperature)
+    checks.real_number("temperature", temperature, unit="K", nonnegative=True)
+    _check_leads(n, source, drain)
+    n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    current_panels = n_panels if current_panels is None else checks.integer(
+        "current_panels", current_panels, minimum=1)
+    check_fixed_point_options(method, tol, max_iter, mixing, on_failure=on_failure)
+    check_spin_operators(spin_operators, norbs)
+    if allow_extra_params:
+        params = allow_extra(params, allow_extra_params)
+    check_params(syst, params)
+    if (U is None) == (kernel is None):
+        raise ValueError("give exactly one of U (contact interaction) or kernel")
+    if kernel is None:
+        kernel = contact_kernel(syst.sites, checks.real_number("U", U, unit="eV"))
+        U = None
     points, previous = [], None
     for eV in biases:
         mus = np.full(n, float(mu0))
@@ -421,8 +478,8 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     -------
     Backscattering, or a list of them for an array of energies.
     """
-    if not (np.isfinite(variance) and variance >= 0):
-        raise ValueError(f"variance must be >= 0 and finite, got {variance}")
+    checks.real_number("variance", variance, unit="eV^2", nonnegative=True)
+    nk = checks.integer("nk", nk, minimum=3)
     energies = np.atleast_1d(np.asarray(energy, float))
     node, k, band, u, v, _ = _crossings(bands, energies, potential, nk)
     ncell, o = len(bands.sites), bands.norbs
@@ -433,7 +490,8 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     for n, E in enumerate(energies):
         at = node == n
         if not np.any(at):
-            raise ValueError(f"no band crosses energy {E}")
+            raise ValueError(f"no band crosses energy {E}: give an energy "
+                             f"inside a band of the lead")
         ur = u[at].reshape(-1, ncell, o)
         vn, kn = v[at], k[at]
         ur = _localise_degenerate(ur, kn, vn, m)

@@ -23,9 +23,13 @@ energy and a texture that varies across the edge (design.md section 6).
 The ribbon runs along x; site tags are ``(i, j)`` with ``0 <= j < W`` and the
 *bottom edge* is ``j = 0``.
 """
+import difflib
+
 import numpy as np
 import kwant
 import tinyarray as ta
+
+from kwant_noneq.params import allow_extra_params
 
 __all__ = ["SPIN", "default_params", "make_ribbon_lead", "make_ribbon",
            "bottom_edge_mask"]
@@ -64,18 +68,59 @@ def default_params(**overrides):
     an inverted band structure with a bulk gap of about 0.6 eV and edge
     states decaying within about two sites; D = rashba = bia = 0 gives the
     clean edge of Eq. (1) with hbar v = A and lambda = L3.
+
+    Every value is checked here: numbers must be real and finite, ``disorder``
+    >= 0.  The result is a :class:`kwant_noneq.params.ParameterDict` that
+    lets ``disorder``, ``disorder_seed`` and ``exchange`` be absent from the
+    clean lead (:func:`make_ribbon_lead`), so the same dict serves both.
     """
     params = dict(A=1.0, B=-1.0, C=0.0, D=0.0, M=-0.3, rashba=0.0, bia=0.0,
                   L3=0.5, disorder=0.0, disorder_seed=0, exchange=None)
     unknown = set(overrides) - set(params)
     if unknown:
-        raise TypeError(f"unknown BHZ parameter(s) {sorted(unknown)}; "
+        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                 for name in sorted(unknown)
+                 for close in [difflib.get_close_matches(name, list(params), 1, 0.5)]]
+        raise TypeError(f"unknown BHZ parameter(s) {', '.join(hints)}; "
                         f"known: {sorted(params)}")
+    for name in _UNITS:
+        if name in overrides:
+            value = overrides[name]
+            if (isinstance(value, (bool, np.bool_))
+                    or not isinstance(value, (int, float, np.integer, np.floating))):
+                raise TypeError(f"BHZ parameter {name} must be a real number "
+                                f"[{_UNITS[name]}], got {value!r}")
+            if not np.isfinite(value):
+                raise ValueError(f"BHZ parameter {name} must be finite, got {value}")
+    if "disorder" in overrides and overrides["disorder"] < 0:
+        raise ValueError(f"disorder is a width (uniform) or a standard "
+                         f"deviation (Gaussian) [eV] and must be >= 0, got "
+                         f"{overrides['disorder']}")
+    seed = overrides.get("disorder_seed", 0)
+    if not isinstance(seed, (int, str, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"disorder_seed must be an int or a str (it salts "
+                        f"kwant.digest), got {seed!r}")
+    exchange = overrides.get("exchange")
+    if exchange is not None and not callable(exchange):
+        raise TypeError(f"exchange must be None or a function site -> (hx, hy, "
+                        f"hz) [eV], got {exchange!r}")
     params.update(overrides)
-    return params
+    # The clean ribbon lead (make_ribbon_lead) has no disorder and no
+    # exchange: one dict serves the finite ribbon and its lead.
+    return allow_extra_params(params, _SCATTERING_REGION_ONLY)
+
+
+#: Units of the numeric parameters of :func:`default_params`.
+_UNITS = dict(A="eV nm", B="eV nm^2", C="eV", D="eV nm^2", M="eV",
+                      rashba="eV nm", bia="eV", L3="eV nm^3", disorder="eV")
+_SCATTERING_REGION_ONLY = ("disorder", "disorder_seed", "exchange")
 
 
 def _check_geometry(a, **lengths):
+    for name, value in dict(a=a, **lengths).items():
+        if (isinstance(value, (bool, np.bool_))
+                or not isinstance(value, (int, float, np.integer, np.floating))):
+            raise TypeError(f"{name} = {value!r} must be a real number [nm]")
     if not (np.isfinite(a) and a > 0):
         raise ValueError(f"lattice constant a must be positive and finite, got {a}")
     sites = {}
@@ -219,6 +264,11 @@ def make_ribbon(length, width, a=1.0, disorder_type="uniform", leads=True,
 def bottom_edge_mask(syst, fraction=0.5):
     """Boolean mask over the sites of a finalized ribbon (or lead cell): True
     for sites in the lower ``fraction`` of the width (the bottom edge)."""
+    if not (isinstance(fraction, (int, float, np.integer, np.floating))
+            and 0 < fraction < 1):
+        raise ValueError(f"fraction must lie strictly between 0 and 1 (the "
+                         f"share of the width counted as the bottom edge), "
+                         f"got {fraction!r}")
     y = np.array([s.tag[1] for s in syst.sites])
     W = y.max() + 1
     return y < fraction * W

@@ -57,7 +57,7 @@ def test_gap_matches_eq4_and_generalised(clean):
     mu, dmu, U = 0.1, 0.02, 4.0
     st = solve_homogeneous_exchange(bands, bhz.SPIN, mu - dmu / 2, mu + dmu / 2,
                                     U=U, self_consistent=False, nk=128)
-    gap = edge_gap(bands, mask, 0.0, potential=st.potential, k_window=0.05, nk=21)
+    gap = edge_gap(bands, mask, 0.0, state=st, k_window=0.05, nk=21)
     _, pair, _ = edge.dirac_pair(bands, mask)
     g = edge.edge_coupling(bands, pair, U)
     ref = analytic.gap_eq4(1.5, 0.5, mu, dmu, g)
@@ -71,7 +71,7 @@ def test_no_gap_without_spin_rotation():
     bands, mask = _edge(L3=0.0)
     st = solve_homogeneous_exchange(bands, bhz.SPIN, 0.095, 0.105, U=4.0,
                                     self_consistent=False, nk=128)
-    gap = edge_gap(bands, mask, 0.0, potential=st.potential, k_window=0.05, nk=21)
+    gap = edge_gap(bands, mask, 0.0, state=st, k_window=0.05, nk=21)
     none = edge_gap(bands, mask, 0.0, k_window=0.05, nk=21)
     # sigma_z is conserved: the field is along z only and cannot open a gap
     assert np.max(np.abs(st.exchange_field[:, :2])) < 1e-12 * np.max(np.abs(st.exchange_field))

@@ -5,7 +5,7 @@ Exit status 0 only if every record passed.
 import argparse
 import sys
 
-from .records import available_cases, format_table, run_cases, write_json
+from .records import available_cases, check_writable, format_table, run_cases
 
 
 def main(argv=None):
@@ -22,10 +22,15 @@ def main(argv=None):
     unknown = [c for c in args.cases if c not in cases]
     if unknown:
         parser.error(f"unknown case(s) {unknown}; available: {cases}")
-    records = run_cases(args.cases or cases, args.figdir)
-    print(format_table(records))
     if args.json:
-        write_json(records, args.json)
+        # Before any case runs: the cases take minutes, the records are the
+        # point of running them.
+        try:
+            check_writable(args.json)
+        except OSError as err:
+            parser.error(str(err))
+    records = run_cases(args.cases or cases, args.figdir, json_path=args.json)
+    print(format_table(records))
     return 0 if records and all(r.passed for r in records) else 1
 
 

@@ -3,14 +3,17 @@ import dataclasses
 import importlib
 import json
 import math
+import os
 import pathlib
 import pkgutil
+import tempfile
 import time
 
 import numpy as np
 
 __all__ = ["Record", "RELATIONS", "compare", "all_ok", "exit_status",
-           "available_cases", "run_cases", "format_table", "write_json"]
+           "available_cases", "run_cases", "format_table", "write_json",
+           "check_writable"]
 
 
 #: How ``lattice`` must relate to ``analytic`` (see :class:`Record`).
@@ -166,19 +169,35 @@ def available_cases():
                   if not m.name.startswith("_"))
 
 
-def run_cases(names, figdir):
-    """Run the named cases; return all their records."""
+def run_cases(names, figdir, json_path=None):
+    """Run the named cases; return all their records.
+
+    With ``json_path`` the records so far are written there after every
+    case (and before a failing case's exception propagates), so a late
+    failure does not lose the finished cases.
+    """
     figdir = pathlib.Path(figdir)
     figdir.mkdir(parents=True, exist_ok=True)
+    if json_path is not None:
+        check_writable(json_path)
     records = []
     for name in names:
         module = importlib.import_module(f"validation.cases.{name}")
         t0 = time.perf_counter()
         print(f"[{name}] running ...", flush=True)
-        out = module.run(figdir)
+        try:
+            out = module.run(figdir)
+        except BaseException:
+            if json_path is not None and records:
+                write_json(records, json_path)
+                print(f"[{name}] failed; the {len(records)} records of the "
+                      f"cases before it are in {json_path}", flush=True)
+            raise
         print(f"[{name}] {len(out)} records in {time.perf_counter() - t0:.1f} s",
               flush=True)
         records.extend(out)
+        if json_path is not None:
+            write_json(records, json_path)
     return records
 
 
@@ -201,7 +220,39 @@ def format_table(records):
     return "\n".join(lines)
 
 
+def check_writable(path):
+    """``OSError`` naming ``path`` unless a file can be written there.
+
+    Cheap, and meant to run before the cases do: it creates the parent
+    directory and a scratch file beside ``path``, and refuses a directory.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"--json {path}: is a directory; give a file "
+                                f"name, e.g. {path / 'validation.json'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".write-test-"):
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(f"{path} is read-only")
+    except OSError as err:
+        raise OSError(f"--json {path}: cannot write the records there ({err}); "
+                      f"choose a writable path") from err
+
+
 def write_json(records, path):
+    """Write ``records`` to ``path`` atomically (a scratch file beside it,
+    then a rename: an interrupted write leaves the previous file)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([r.to_json() for r in records], indent=1))
+    text = json.dumps([r.to_json() for r in records], indent=1)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -63,7 +63,7 @@ class Edge:
 
     def gap(self, state):
         return edge_gap(self.bands, self.mask, self.E_D, k_window=0.05,
-                        potential=state.potential, nk=41)
+                        state=state, nk=41)
 
 
 def _paper_frame(s, helicity):
