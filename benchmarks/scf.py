@@ -32,7 +32,6 @@ from kwant_noneq.blas import blas_report
 from kwant_noneq.density import NonequilibriumDensity
 from kwant_noneq.exchange import (contact_kernel, exchange_field,
                                   exchange_potential, spin_density)
-from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from systems import bhz
 

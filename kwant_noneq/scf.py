@@ -142,8 +142,9 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     norbs = uniform_norbs(syst)
     check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
                      density_kwargs.get("boltzmann", K_B))
-    check_fixed_point_options(method, tol, max_iter, mixing,
-                              on_failure=on_failure)
+    # 'newton' is this module's; the rest are the mixing module's methods.
+    check_fixed_point_options("anderson" if method == "newton" else method,
+                              tol, max_iter, mixing, on_failure=on_failure)
     n_panels = checks.integer("n_panels", n_panels, minimum=1)
     check_spin_operators(spin_operators, norbs)
     if allow_extra_params:

@@ -354,7 +354,8 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     n_panels = checks.integer("n_panels", n_panels, minimum=1)
     current_panels = n_panels if current_panels is None else checks.integer(
         "current_panels", current_panels, minimum=1)
-    check_fixed_point_options(method, tol, max_iter, mixing, on_failure=on_failure)
+    check_fixed_point_options("anderson" if method == "newton" else method,
+                              tol, max_iter, mixing, on_failure=on_failure)
     check_spin_operators(spin_operators, norbs)
     if allow_extra_params:
         params = allow_extra(params, allow_extra_params)

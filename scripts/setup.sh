@@ -39,11 +39,11 @@ if ! "$VENV/bin/python" -c "import kwant" >/dev/null 2>&1; then
     echo "building kwant 1.5.0 (about a minute)"
     $PIP install --no-build-isolation "kwant==1.5.0"
 fi
-EXTRAS="test,plot,distributed,ensemble"
+EXTRAS="test,plot,distributed,ensemble,analysis"
 if command -v mpicc >/dev/null 2>&1; then
     EXTRAS="$EXTRAS,mpi"
 fi
-if ! "$VENV/bin/python" -c "import kwant_noneq, pytest, matplotlib, dask.distributed, tqdm, hypothesis" >/dev/null 2>&1 \
+if ! "$VENV/bin/python" -c "import kwant_noneq, pytest, matplotlib, dask.distributed, tqdm, hypothesis, xarray, pandas" >/dev/null 2>&1 \
    || { [[ $EXTRAS == *mpi* ]] && ! "$VENV/bin/python" -c "import mpi4py" >/dev/null 2>&1; }; then
     $PIP install --no-build-isolation -e ".[$EXTRAS]"
 fi

@@ -115,7 +115,7 @@ def test_lead_modes_shared_between_realisations():
     out = []
     for salt in ("1", "2"):
         fsyst = bhz.make_ribbon(8, 12).finalized()
-        params = dict(P, disorder=0.05, salt=salt)
+        params = dict(P, disorder=0.05, disorder_seed=salt)
         states = ScatteringStates(fsyst, energies, params, lead_modes=store)
         own = ScatteringStates(fsyst, energies, params)
         out.append(states.counts.lead_modes)
