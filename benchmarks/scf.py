@@ -14,7 +14,8 @@ seconds):
   Anderson mixing and for Newton-Krylov, with their counts of lead-mode
   computations, factorisations and solves, and the memory kept;
 * the projection, from these per-node costs, of a self-consistent
-  20-bias x 100-realisation I-V on W = 40, L = 400.
+  20-bias x 100-realisation I-V on the ribbon measured (``--length 400``
+  for the W = 40, L = 400 goal).
 
     python benchmarks/scf.py [--width 40] [--length 200] [--panels 1]
 """
@@ -105,6 +106,18 @@ def main(width, length, panels, U=2.0, mu=0.1, dmu=0.01, tol=1e-9):
               f"(refactorisations {c.refactorizations}), solves {c.solves} "
               f"({c.solve_columns} columns); factors kept "
               f"{state.factor_memory / 2**20:.0f} MiB")
+        if method == "anderson":
+            evaluations = state.iterations
+    # Projection: 20 biases x 100 realisations on this ribbon, self-consistent,
+    # lead modes shared by the realisations (computed once per bias and node),
+    # one factorisation per node and realisation, the measured iterations.
+    biases, realisations = 20, 100
+    per_point = nodes * (first / nodes + (evaluations - 1) * later / nodes)
+    total = biases * (setup + realisations * per_point)
+    print(f"projection, {biases} biases x {realisations} realisations at "
+          f"W = {width}, L = {length}: {total / 3600:.1f} CPU hours "
+          f"({total / 3600 / 2:.1f} h on 2 cores); lead modes "
+          f"{biases * setup / total:.0%} of it")
     return dict(bare=bare, setup=setup / nodes, later=later / nodes,
                 nodes=nodes)
 

@@ -41,6 +41,7 @@ import math
 import numpy as np
 from scipy.special import zeta
 
+from . import checks
 from .constants import COULOMB, HBAR, KB
 
 __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivity_large_d",
@@ -70,19 +71,8 @@ def fermi_wavevector_from_density(n):
 
 
 def _real(value, name, unit):
-    """A finite real number; TypeError for strings, ValueError for NaN and
-    infinities (which otherwise propagate as NaN drag with a RuntimeWarning)."""
-    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number ({unit}), got "
-                        f"{value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite ({unit}), got {value}")
-    return value
-
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`)."""
+    return checks.real_number(name, value, unit=unit)
 
 def pi_vacuum_static(q, A, M):
     """Static polarisation of an undoped massive Dirac cone (1/(eV nm^2)).

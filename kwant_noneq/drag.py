@@ -100,6 +100,7 @@ import dataclasses
 
 import numpy as np
 
+from . import checks
 from .constants import COULOMB, HBAR_OVER_E2_OHM, KB
 from .analytic_drag import THERMAL_WINDOW
 
@@ -177,20 +178,8 @@ def _nodes(n):
 
 
 def _real(value, name, unit, positive=False):
-    """A finite real number (TypeError for strings, ValueError for NaN,
-    infinities and, with ``positive``, values <= 0)."""
-    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number ({unit}), got "
-                        f"{value!r}") from None
-    if not np.isfinite(value) or (positive and not value > 0):
-        need = "finite and > 0" if positive else "finite"
-        raise ValueError(f"{name} must be {need} ({unit}), got {value}")
-    return value
-
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`)."""
+    return checks.real_number(name, value, unit=unit, positive=positive)
 
 def _count(value, name):
     """A node count >= 2: one node cannot estimate its own error."""

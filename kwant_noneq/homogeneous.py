@@ -223,7 +223,8 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     lower, upper, breaks = bias_window(mu, kT)
     ncell, o = len(bands.sites), bands.norbs
     if upper <= lower:
-        return HomogeneousDensity(np.zeros((ncell, o, o), complex), 0.0, None, 0)
+        return HomogeneousDensity(np.zeros((ncell, o, o), complex), 0.0, None,
+                                  n_crossings=0)
     grid = gauss_kronrod_grid(breaks, n_panels)
     node, k, band, u, v, _ = _crossings(bands, grid.energies, potential, nk)
     if not len(k):
@@ -239,8 +240,9 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
     np.add.at(samples, node, w[:, None, None, None]
               * np.einsum("cia,cib->ciab", ur, ur.conj()))
     rho, err = integrate(grid, samples)
-    return HomogeneousDensity(rho, err, grid, len(k),
-                              int(np.bincount(node, minlength=len(grid)).max()))
+    return HomogeneousDensity(rho, err, grid, n_crossings=len(k),
+                              max_crossings=int(np.bincount(
+                                  node, minlength=len(grid)).max()))
 
 
 def _check_potential(bands, potential):

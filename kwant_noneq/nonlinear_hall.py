@@ -60,6 +60,7 @@ import dataclasses
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from . import checks
 from .constants import E2_OVER_HBAR, HBAR
 from .geometry import band_geometry
 from .kintegrate import fermi_window_rule, thermal_average_pair
@@ -299,26 +300,15 @@ def _check_flavour(fl, i):
 
 
 def _real(value, name, unit, positive=False, nonnegative=False):
-    """A finite real number, with a TypeError for strings and a ValueError
-    for NaN, infinities and the wrong sign."""
-    need = ("finite and > 0" if positive else "finite and >= 0" if nonnegative
-            else "finite")
-    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`);
+    a negative ``kT`` says that it is not T = 0 (it once was read as such)."""
     try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number ({unit}), got "
-                        f"{value!r}") from None
-    ok = np.isfinite(value) and (not positive or value > 0) and (
-        not nonnegative or value >= 0)
-    if not ok:
-        extra = (": a negative temperature is not T = 0"
-                 if name == "kT" and value < 0 else "")
-        raise ValueError(f"{name} must be {need} ({unit}), got "
-                         f"{value}{extra}")
-    return value
-
+        return checks.real_number(name, value, unit=unit, positive=positive,
+                                  nonnegative=nonnegative)
+    except ValueError as err:
+        if name == "kT" and np.isfinite(value) and value < 0:
+            raise ValueError(f"{err}: a negative temperature is not T = 0") from None
+        raise
 
 def _check_interaction(interaction):
     """Contact V0 (eV nm^2) or a callable V(|q|) that is finite."""

@@ -20,6 +20,7 @@ k-point rules are ``(kpoints (N, dim), weights (N,))`` with
 """
 import numpy as np
 
+from . import checks
 from .bloch import bands
 from .constants import KB
 
@@ -29,22 +30,13 @@ __all__ = ["fermi", "static_polarization", "dynamic_polarization_imag",
 
 
 def _real(value, name, unit, minimum=None, strict=False):
-    """A finite real number (TypeError for strings, ValueError for NaN,
-    infinities and values below ``minimum``; ``strict``: above it)."""
-    if isinstance(value, (str, bytes, bool)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number ({unit}), got {value!r}")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number ({unit}), got "
-                        f"{value!r}") from None
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite ({unit}), got {value}")
-    if minimum is not None and (value < minimum or strict and value == minimum):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum} "
-                         f"({unit}), got {value}")
-    return value
-
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`);
+    ``minimum`` may only be 0 (``strict``: > 0, else >= 0)."""
+    if minimum not in (None, 0.0):
+        raise NotImplementedError("only minimum=0 is supported")
+    return checks.real_number(name, value, unit=unit,
+                              positive=minimum is not None and strict,
+                              nonnegative=minimum is not None and not strict)
 
 def _count(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -138,7 +138,7 @@ def cases(ribbon, params, lead, bands, mask):
             ("mixing 0", "mixing", dict(mixing=0.0)),
             ("mixing 1.5", "mixing", dict(mixing=1.5)),
             ("mixing as a string", "mixing", dict(mixing="0.5")),
-            ("unknown method", "method", dict(method="newton")),
+            ("unknown method", "method", dict(method="newtonian")),
             ("method not a string", "method", dict(method=3)),
             ("on_failure unknown", "on_failure", dict(on_failure="ignore")),
             ("n_panels 0", "n_panels", dict(n_panels=0)),

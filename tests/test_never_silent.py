@@ -156,7 +156,7 @@ def test_bhz_default_params_are_checked(over, match):
     (dict(U=1.0, max_iter=2.5), "max_iter must be an integer"),
     (dict(U=1.0, mixing="0.5"), "mixing must be a real number"),
     (dict(U=1.0, n_panels="2"), "n_panels must be an integer"),
-    (dict(U=1.0, method="newton"), "method must be"),
+    (dict(U=1.0, method="newtonian"), "method must be"),
     (dict(U=1.0, initial_field=np.zeros((3, 3))), "initial_field must have shape"),
 ])
 def test_solve_exchange_arguments(ribbon, kw, match, monkeypatch):
