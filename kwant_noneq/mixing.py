@@ -17,6 +17,7 @@ import scipy.optimize
 from . import checks
 
 __all__ = ["FixedPoint", "ConvergenceError", "solve_fixed_point",
+           "report_nonconvergence",
            "check_fixed_point_options"]
 
 
@@ -210,13 +211,21 @@ def solve_fixed_point(F, x0, *, method="anderson", tol=1e-9, max_iter=100,
         result = FixedPoint(xs, bool(converged), len(residuals),
                             np.array(residuals), method)
 
-    if not result.converged:
-        msg = (f"self-consistent loop ({method}) did not converge in "
-               f"{result.iterations} evaluations: residual "
-               f"{result.residuals[-1]:.3e} > tol {tol:.3e}{stopped}")
-        if on_failure == "raise":
-            raise ConvergenceError(msg, result)
-        if on_failure == "warn":
-            import warnings
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    report_nonconvergence(result, tol, on_failure, stopped, stacklevel=2)
     return result
+
+
+def report_nonconvergence(result, tol, on_failure, detail="", stacklevel=2):
+    """Raise :class:`ConvergenceError`, warn, or do nothing (``on_failure``
+    'raise', 'warn', 'return') when the :class:`FixedPoint` ``result`` did not
+    converge; ``detail`` is appended to the message."""
+    if result.converged:
+        return
+    msg = (f"self-consistent loop ({result.method}) did not converge in "
+           f"{result.iterations} evaluations: residual "
+           f"{result.residuals[-1]:.3e} > tol {tol:.3e}{detail}")
+    if on_failure == "raise":
+        raise ConvergenceError(msg, result)
+    if on_failure == "warn":
+        import warnings
+        warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel + 1)

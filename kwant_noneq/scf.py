@@ -27,13 +27,13 @@ from .exchange import (check_spin_operators, contact_kernel, exchange_field,
                        exchange_potential, spin_density)
 from . import checks
 from .factorization import SolverCounts
-from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
-                     solve_fixed_point)
+from .mixing import (FixedPoint, check_fixed_point_options,
+                     report_nonconvergence, solve_fixed_point)
 from .occupation import K_B, check_reservoirs
 from .params import allow_extra_params as allow_extra, check_params
 from .scattering import uniform_norbs
 
-__all__ = ["SelfConsistentState", "solve_exchange"]
+__all__ = ["SelfConsistentState", "solve_exchange", "check_exchange_options"]
 
 
 @dataclasses.dataclass
@@ -139,21 +139,14 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     """
     # Every cheap check here, before the lead modes of the energy grid are
     # computed (a minute for a large ribbon).
-    norbs = uniform_norbs(syst)
+    uniform_norbs(syst)
     check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
                      density_kwargs.get("boltzmann", K_B))
-    # 'newton' is this module's; the rest are the mixing module's methods.
-    check_fixed_point_options("anderson" if method == "newton" else method,
-                              tol, max_iter, mixing, on_failure=on_failure)
+    params, kernel = check_exchange_options(
+        syst, spin_operators, params, U=U, kernel=kernel, method=method, tol=tol,
+        max_iter=max_iter, mixing=mixing, on_failure=on_failure,
+        allow_extra_params=allow_extra_params)
     n_panels = checks.integer("n_panels", n_panels, minimum=1)
-    check_spin_operators(spin_operators, norbs)
-    if allow_extra_params:
-        params = allow_extra(params, allow_extra_params)
-    check_params(syst, params)
-    if (U is None) == (kernel is None):
-        raise ValueError("give exactly one of U (contact interaction) or kernel")
-    if kernel is None:
-        kernel = contact_kernel(syst.sites, checks.real_number("U", U, unit="eV"))
     if getattr(kernel, "shape", None) != (len(syst.sites),) * 2:
         raise ValueError(f"kernel has shape {getattr(kernel, 'shape', None)}, "
                          f"the system has {len(syst.sites)} sites: give a "
@@ -227,6 +220,27 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
                                density.states.factor_memory, density.states)
 
 
+def check_exchange_options(syst, spin_operators, params, *, U, kernel, method,
+                           tol, max_iter, mixing, on_failure,
+                           allow_extra_params=()):
+    """The cheap checks of :func:`solve_exchange`'s interaction, loop and
+    ``params`` (also run by sweeps before their first point).  Returns
+    ``(params, kernel)``: ``params`` with the declared extras allowed and
+    the interaction as a kernel (``U`` becomes ``contact_kernel``)."""
+    # 'newton' is this module's; the rest are the mixing module's methods.
+    check_fixed_point_options("anderson" if method == "newton" else method,
+                              tol, max_iter, mixing, on_failure=on_failure)
+    check_spin_operators(spin_operators, uniform_norbs(syst))
+    if allow_extra_params:
+        params = allow_extra(params, allow_extra_params)
+    check_params(syst, params)
+    if (U is None) == (kernel is None):
+        raise ValueError("give exactly one of U (contact interaction) or kernel")
+    if kernel is None:
+        kernel = contact_kernel(syst.sites, checks.real_number("U", U, unit="eV"))
+    return params, kernel
+
+
 def _newton(F, jacobian, x0, *, tol, max_iter, on_failure, progress,
             forcing=1e-4):
     """Newton-Krylov for ``x = F(x)``: solve ``(1 - J) dx = F(x) - x`` by
@@ -266,13 +280,5 @@ def _newton(F, jacobian, x0, *, tol, max_iter, on_failure, progress,
                           maxiter=3)
         x = x + dx.reshape(shape)
     result = FixedPoint(x, converged, len(residuals), np.array(residuals), "newton")
-    if not converged:
-        msg = (f"self-consistent loop (newton) did not converge in "
-               f"{result.iterations} evaluations: residual "
-               f"{result.residuals[-1]:.3e} > tol {tol:.3e}")
-        if on_failure == "raise":
-            raise ConvergenceError(msg, result)
-        if on_failure == "warn":
-            import warnings
-            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    report_nonconvergence(result, tol, on_failure, stacklevel=3)
     return result, products

@@ -327,11 +327,9 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     bias it is ``[nan]`` (undefined).  All arguments are checked before the
     first bias is solved.
     """
-    from .exchange import check_spin_operators, contact_kernel
     from .factorization import SolverCounts
     from .scattering import LeadModes
-    from .mixing import check_fixed_point_options
-    from .scf import solve_exchange
+    from .scf import check_exchange_options, solve_exchange
 
     checks.choice("warm_start", warm_start, ("scaled", "previous", None))
     raw = np.asarray(biases)
@@ -343,7 +341,7 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     if not len(biases):
         raise ValueError("biases is empty: give at least one bias eV [eV] "
                          "(two or more for the differential conductance)")
-    norbs = uniform_norbs(syst)
+    uniform_norbs(syst)
     n = len(syst.leads)
     lead_modes = LeadModes() if lead_modes is None else lead_modes
     counts = SolverCounts()
@@ -354,17 +352,11 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     n_panels = checks.integer("n_panels", n_panels, minimum=1)
     current_panels = n_panels if current_panels is None else checks.integer(
         "current_panels", current_panels, minimum=1)
-    check_fixed_point_options("anderson" if method == "newton" else method,
-                              tol, max_iter, mixing, on_failure=on_failure)
-    check_spin_operators(spin_operators, norbs)
-    if allow_extra_params:
-        params = allow_extra(params, allow_extra_params)
-    check_params(syst, params)
-    if (U is None) == (kernel is None):
-        raise ValueError("give exactly one of U (contact interaction) or kernel")
-    if kernel is None:
-        kernel = contact_kernel(syst.sites, checks.real_number("U", U, unit="eV"))
-        U = None
+    params, kernel = check_exchange_options(
+        syst, spin_operators, params, U=U, kernel=kernel, method=method, tol=tol,
+        max_iter=max_iter, mixing=mixing, on_failure=on_failure,
+        allow_extra_params=allow_extra_params)
+    U = None
     points, previous = [], None
     for eV in biases:
         mus = np.full(n, float(mu0))
