@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 
-__all__ = ["mumps_blas", "numpy_blas", "blas_report"]
+__all__ = ["mumps_blas", "numpy_blas", "scipy_blas", "blas_report"]
 
 
 def _linked_library(shared_object, pattern):
@@ -53,22 +53,42 @@ def mumps_blas():
     return _blas_name(path), path
 
 
-def numpy_blas():
-    """The BLAS under NumPy, as ``(name, version)`` (via threadpoolctl)."""
+def _package_blas(package):
+    """The BLAS that ``package`` (an imported module) loaded, as ``(name,
+    version)``: the threadpoolctl entry whose library lies in the package's
+    own folder or its wheel's ``.libs`` folder (NumPy and SciPy wheels each
+    bundle their own OpenBLAS, so the first entry found is not NumPy's)."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "unknown", None
-    import numpy  # noqa: F401  (loads its BLAS so that threadpoolctl sees it)
+    import os
+    root = os.path.dirname(package.__file__)
+    folders = (root + os.sep, root + ".libs" + os.sep)
     for info in threadpool_info():
-        if info.get("user_api") == "blas":
+        if info.get("user_api") == "blas" and str(
+                info.get("filepath", "")).startswith(folders):
             return info.get("internal_api", "unknown"), info.get("version")
     return "unknown", None
 
 
+def numpy_blas():
+    """The BLAS under NumPy, as ``(name, version)`` (via threadpoolctl)."""
+    import numpy
+    return _package_blas(numpy)
+
+
+def scipy_blas():
+    """The BLAS under SciPy's ``scipy.linalg``, as ``(name, version)``."""
+    import scipy
+    import scipy.linalg  # noqa: F401  (loads its BLAS)
+    return _package_blas(scipy)
+
+
 def blas_report():
-    """One line saying which BLAS MUMPS and NumPy run on."""
+    """One line saying which BLAS MUMPS, NumPy and SciPy run on."""
     m_name, m_path = mumps_blas()
-    n_name, n_version = numpy_blas()
-    return (f"BLAS: MUMPS on {m_name} ({m_path}); "
-            f"NumPy on {n_name} {n_version or ''}").rstrip()
+    parts = [f"BLAS: MUMPS on {m_name} ({m_path})"]
+    for label, (name, version) in [("NumPy", numpy_blas()), ("SciPy", scipy_blas())]:
+        parts.append(f"{label} on {name} {version or ''}".rstrip())
+    return "; ".join(parts)

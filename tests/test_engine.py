@@ -1,6 +1,8 @@
 """The engine's reuse of lead modes and factorisations: iterative updates on a
 kept factorisation equal fresh factorisations, repeats are bit-identical,
 the work is counted, memory is bounded, Newton converges in few steps."""
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -179,6 +181,21 @@ def test_offblock_potential_is_solved_directly(syst):
     assert all(np.all(np.isfinite(p)) for p in psi)
 
 
-def test_blas_report_names_both_libraries():
+def test_blas_report_names_each_library():
     line = blas_report()
-    assert "MUMPS on" in line and "NumPy on" in line
+    assert "MUMPS on" in line and "NumPy on" in line and "SciPy on" in line
+
+
+def test_numpy_blas_is_numpys_own():
+    # NumPy and SciPy wheels bundle different OpenBLAS builds; the report
+    # must not give SciPy's (or MUMPS's) for NumPy's whatever loaded first.
+    pytest.importorskip("threadpoolctl")
+    import numpy
+    from threadpoolctl import threadpool_info
+    from kwant_noneq.blas import numpy_blas
+    import scipy.linalg  # noqa: F401
+    name, version = numpy_blas()
+    root = os.path.dirname(numpy.__file__)
+    own = [i for i in threadpool_info() if i.get("user_api") == "blas"
+           and i["filepath"].startswith((root + os.sep, root + ".libs" + os.sep))]
+    assert own and version == own[0]["version"]
