@@ -74,7 +74,17 @@ def _check_params(params):
 
 def default_factor_memory():
     """Default bound on the memory of kept factorisations [bytes]: half the
-    machine's physical memory (``os.sysconf``), 4 GiB where unknown."""
+    memory available when it is called (``MemAvailable`` of
+    ``/proc/meminfo``, which already excludes the factorisations that other
+    objects of this process keep), else half the physical memory
+    (``os.sysconf``), 4 GiB where neither is known."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
     except (ValueError, OSError, AttributeError):
@@ -178,7 +188,8 @@ class ScatteringStates:
         choice here, which is not bit-reproducible.
     max_factor_memory : int, optional
         Bound on the memory of kept factorisations [bytes] (default
-        :func:`default_factor_memory`, half the physical memory).  Nodes
+        :func:`default_factor_memory`, half the memory available at
+        construction).  Nodes
         beyond it are factorised at every use and dropped (slower, bounded).
     rtol : float
         Default relative accuracy of the iterative solves (per column,

@@ -381,6 +381,11 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
                                states=shared, lead_modes=lead_modes)
         current = solver(potential)
         counts = counts + (solver.states.counts - before)
+        # No later bias uses this bias's factorisations (its nodes are its
+        # own window's; lead modes are shared through ``lead_modes``): free
+        # them, or a long sweep holds every bias's and runs out of memory.
+        state.states.release()
+        solver.states.release()
         points.append(BiasPoint(float(eV), current, state))
         previous = points[-1]
     currents = np.array([p.current.current for p in points])
