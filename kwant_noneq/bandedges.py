@@ -5,7 +5,7 @@ At a band edge ``E_b`` (an extremum of a subband ``E_n(k)``) a pair of modes
 opens or closes, and the scattering-state density has a ``1 / sqrt(E - E_b)``
 singularity on the open side (unit-current normalisation: ``1/|v|``) and a
 square-root cusp on the other.  An energy quadrature needs a breakpoint
-there (:mod:`kwant_noneq.quadrature`, :doc:`docs/energy_grids.md`).
+there (:mod:`kwant_noneq.quadrature`, docs/energy_grids.md).
 
 The edges are found from the lead's band structure
 (:class:`kwant.physics.Bands`) on a dense, periodic mesh in ``k``: every

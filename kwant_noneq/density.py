@@ -129,7 +129,7 @@ class NonequilibriumDensity:
     composite Gauss-Kronrod grid of ``n_panels`` panels with breakpoints at
     the chemical potentials.  With ``quadrature_tol`` it is refined
     adaptively, once, here, at ``refinement_potential``, to that tolerance
-    on ``observable`` (:doc:`docs/energy_grids.md`), with breakpoints and
+    on ``observable`` (docs/energy_grids.md), with breakpoints and
     the momentum substitution at the leads' band edges.
 
     Parameters

@@ -121,7 +121,7 @@ class CurrentSolver:
     band_edges : bool
         Breakpoints, with the momentum substitution, at the leads' band
         edges inside the window (:func:`~kwant_noneq.bandedges.lead_band_edges`,
-        :doc:`docs/energy_grids.md`): where a mode opens the transmission
+        docs/energy_grids.md): where a mode opens the transmission
         has a square-root onset.  Default off (the grid of earlier
         versions).
 
