@@ -74,15 +74,22 @@ def _sample(bands, k):
     return np.array([bands(kk) for kk in k], float)
 
 
-def _extrema(bands, k, values):
-    """Refined local extrema ``(k, energy)`` of each sorted band."""
+def _extrema(bands, k, values, lower=-np.inf, upper=np.inf):
+    """Refined local extrema ``(k, energy)`` of each sorted band that may
+    lie in ``[lower, upper]``."""
     nk = len(k)
     dk = 2 * np.pi / nk
     found = []
     prev, nxt = np.roll(values, 1, axis=0), np.roll(values, -1, axis=0)
     for sign in (1.0, -1.0):            # minima, then maxima
         v, p, q = sign * values, sign * prev, sign * nxt
-        j, n = np.nonzero((v < p) & (v <= q))
+        # A mesh minimum v_j lies above the band's minimum in the bracket
+        # [k_j-1, k_j+1] by at most max(p, q) - v_j (parabola; less at a
+        # kink): only candidates whose range meets the interval are refined
+        # (a ribbon's sorted bands have many kinks far from the window).
+        reach = np.maximum(p, q) - v
+        lo, hi = sorted((sign * lower, sign * upper))
+        j, n = np.nonzero((v < p) & (v <= q) & (v >= lo) & (v - reach <= hi))
         for jj, nn in zip(j, n):
             def f(kk, nn=nn):
                 return sign * bands(kk)[nn]
@@ -137,7 +144,7 @@ def _edges_of_lead(lead, params, lower, upper, nk):
     values = _sample(bands, k)
     if values.size == 0:
         return []
-    candidates = [(kk, e) for kk, e in _extrema(bands, k, values)
+    candidates = [(kk, e) for kk, e in _extrema(bands, k, values, lower, upper)
                   if lower <= e <= upper]
     if not candidates:
         return []
