@@ -24,7 +24,10 @@ import dataclasses
 import numpy as np
 
 from .occupation import K_B, bias_window, check_reservoirs, fermi
-from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
+from .bandedges import with_band_edges
+from .quadrature import (EnergyGrid, gauss_grid, gauss_kronrod_grid, integrate,
+                         panels_between)
+from .refinement import QuadratureEstimate, estimate_panels, refine_panels
 from . import checks
 from .factorization import SolverCounts
 from .params import allow_extra_params as allow_extra, check_params
@@ -78,18 +81,31 @@ class LocalDensity:
         ``rho_i`` (number of electrons per site, counted above the reference
         energy); site order is ``syst.sites``.
     error : float
-        Quadrature error estimate ``max |K15 - G7|`` of the entries of
-        ``density_matrix``.
+        Fixed grid: quadrature error estimate ``max |K15 - G7|`` of the
+        entries of ``density_matrix``.  Adaptive grid
+        (``quadrature_tol``): the refinement's estimate for those entries
+        (``sum_p max |G5(p) - G5(halves)|``) at the refinement potential.
     grid : EnergyGrid
         The energy nodes used.
     counts : SolverCounts, optional
         Factorisations, solves and lead-mode computations of this call.
+    observable_error : float, optional
+        The error estimate of the observable the grid was built for
+        (``observable=``; the density matrix's entries when none was
+        given), in its own unit: fixed grid ``max |K15 - G7|`` of
+        ``Tr(O_i rho_i)`` at this potential; adaptive grid the refinement's
+        estimate (``estimate.error``, at the refinement potential; use
+        :meth:`NonequilibriumDensity.estimate_error` at another).
+    estimate : QuadratureEstimate, optional
+        The adaptive grid's refinement estimate (``None`` on a fixed grid).
     """
 
     density_matrix: np.ndarray
     error: float
     grid: EnergyGrid
     counts: SolverCounts = None
+    observable_error: float = None
+    estimate: QuadratureEstimate = None
 
     def expectation(self, operator):
         """``Tr(O_i rho_i)``; see :func:`expectation`."""
@@ -109,6 +125,13 @@ class NonequilibriumDensity:
     object with a new potential costs a few multi-column solves per node,
     not a factorisation (all leads share them).
 
+    The energy grid is fixed at construction.  By default it is the
+    composite Gauss-Kronrod grid of ``n_panels`` panels with breakpoints at
+    the chemical potentials.  With ``quadrature_tol`` it is refined
+    adaptively, once, here, at ``refinement_potential``, to that tolerance
+    on ``observable`` (docs/energy_grids.md), with breakpoints and
+    the momentum substitution at the leads' band edges.
+
     Parameters
     ----------
     syst : kwant.system.FiniteSystem
@@ -123,14 +146,18 @@ class NonequilibriumDensity:
         Count electrons from here up (see the module docstring); default:
         the lower end of the bias window.
     n_panels : int
-        Gauss-Kronrod panels over the bias window (15 nodes each).
+        Gauss-Kronrod panels over the bias window (15 nodes each); with
+        ``quadrature_tol``, the starting Gauss-Legendre panels (5 nodes
+        each).
     sea_panels : int
-        Panels between ``reference_energy`` and the window.
+        Panels between ``reference_energy`` and the window (starting panels
+        with ``quadrature_tol``).
     boltzmann : float
         ``k_B`` in the Hamiltonian's energy unit per kelvin (default eV/K).
     states : ScatteringStates, optional
         Reuse these nodes (lead modes and factorisations), e.g. along a
-        sweep in the interaction; their energies must be this grid's.
+        sweep in the interaction; their energies must be this grid's (fixed
+        grid only: an adaptive grid is refined anew, share ``lead_modes``).
     lead_modes : LeadModes, optional
         Lead modes shared with other systems with the same leads.
     ordering, max_factor_memory, iterative :
@@ -139,15 +166,55 @@ class NonequilibriumDensity:
         Keys of ``params`` that no value function of ``syst`` takes but that
         are there on purpose; any other unknown key is an error
         (:func:`kwant_noneq.params.check_params`).
+    quadrature_tol : float, optional
+        Refine the grid adaptively until the error estimate of the
+        observable's energy integral is below ``quadrature_tol`` times its
+        largest component ``max |Tr(O_i rho_i)|`` (relative, ``>= 0``).
+        ``None`` (default): the fixed Gauss-Kronrod grid.
+    quadrature_atol : float
+        Absolute tolerance in the observable's unit (per site, e.g.
+        electrons); the target is ``max(quadrature_atol, quadrature_tol *
+        scale)``.  Needs ``quadrature_tol``.
+    observable : array, optional
+        Onsite operator(s) whose expectation values steer the refinement
+        and :attr:`LocalDensity.observable_error`, in any format of
+        :func:`check_onsite_operator` (e.g. ``sigma / 2`` for the spin
+        density).  Default: every entry of the density matrix (so the spin
+        components count, not the charge alone).
+    band_edges : bool, optional
+        Breakpoints, with the momentum substitution ``E = E_b +- u^2``, at
+        every lead band edge ``E_b`` in the integration range
+        (:func:`~kwant_noneq.bandedges.lead_band_edges`).  Default: on with
+        ``quadrature_tol``, off on the fixed grid (which is then the grid of
+        earlier versions, node for node); ``True`` adds them to the fixed
+        grid too.
+    max_panels : int
+        Most panels the refinement may use; beyond, :class:`QuadratureError`.
+    refinement_potential : scipy.sparse matrix, optional
+        Potential [eV] added to the scattering region while the grid is
+        refined (as for :meth:`__call__`); a self-consistent loop passes its
+        starting field.  Default: none.
+
+    Attributes
+    ----------
+    grid : EnergyGrid
+    panels : list of Panel or None
+        The adaptive grid's panels.
+    estimate : QuadratureEstimate or None
+        The refinement's estimate at ``refinement_potential``.
+    band_edges : ndarray
+        The band edges used as breakpoints [eV] (empty when off).
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, reference_energy=None, n_panels=4, sea_panels=8,
                  boltzmann=K_B, check_hermiticity=True, states=None,
                  lead_modes=None, ordering="pord", max_factor_memory=None,
-                 iterative=True, allow_extra_params=()):
+                 iterative=True, allow_extra_params=(), quadrature_tol=None,
+                 quadrature_atol=0.0, observable=None, band_edges=None,
+                 max_panels=200, refinement_potential=None):
         # Every cheap check before the lead modes are computed.
-        uniform_norbs(syst)
+        norbs = uniform_norbs(syst)
         self.mu, self.kT = check_reservoirs(len(syst.leads), chemical_potentials,
                                             temperatures, boltzmann)
         n_panels = checks.integer("n_panels", n_panels, minimum=1)
@@ -158,27 +225,49 @@ class NonequilibriumDensity:
         if allow_extra_params:
             params = allow_extra(params, allow_extra_params)
         check_params(syst, params)
+        self.nsites = len(syst.sites)
+        adaptive = _check_grid_options(
+            quadrature_tol, quadrature_atol, band_edges, max_panels,
+            refinement_potential, states, self.nsites * norbs)
+        self.observable = (None if observable is None else
+                           check_onsite_operator(observable, self.nsites, norbs))
+        self.tolerances = ((checks.real_number("quadrature_tol", quadrature_tol),
+                            float(quadrature_atol)) if adaptive else None)
+        band_edges = adaptive if band_edges is None else bool(band_edges)
         lower, upper, breaks = bias_window(self.mu, self.kT)
         self.window = (lower, upper)
-        grids = []
+        if reference_energy is not None and reference_energy >= lower:
+            raise ValueError(f"reference_energy {reference_energy} must lie "
+                             f"below the bias window [{lower}, {upper}]")
+        intervals = []                     # (breakpoints, panels)
         if upper > lower:
-            grids.append(gauss_kronrod_grid(breaks, n_panels))
+            intervals.append((breaks, n_panels))
         if reference_energy is not None:
-            if not np.isfinite(reference_energy):
-                raise ValueError("reference_energy must be finite")
-            if reference_energy >= lower:
-                raise ValueError(f"reference_energy {reference_energy} must lie "
-                                 f"below the bias window [{lower}, {upper}]")
-            grids.append(gauss_kronrod_grid([reference_energy, lower], sea_panels))
+            intervals.append((np.array([reference_energy, lower]), sea_panels))
+        self.band_edges = np.zeros(0)
+        if band_edges and intervals:
+            # One search over the whole range; each interval gets its own.
+            _, self.band_edges = with_band_edges(
+                syst, params, np.concatenate([b for b, _ in intervals]))
+            intervals = [(_with_edges(b, self.band_edges), n)
+                         for b, n in intervals]
+        self.panels, self.estimate = None, None
+        if adaptive:
+            self.panels = [p for b, n in intervals
+                           for p in panels_between(b, n, self.band_edges)]
+            if len(self.panels) > max_panels:
+                raise ValueError(f"max_panels={max_panels} is below the "
+                                 f"{len(self.panels)} starting panels: raise it "
+                                 f"or lower n_panels / sea_panels")
+            grids = []
+        else:
+            grids = [gauss_kronrod_grid(b, n, _inside(self.band_edges, b))
+                     for b, n in intervals]
         if not grids:
             self.grid = EnergyGrid(*(np.zeros(0),) * 3, np.zeros(0, int))
         else:
             self.grid = EnergyGrid(*(np.concatenate([getattr(g, f.name) for g in grids])
                                      for f in dataclasses.fields(EnergyGrid)))
-        # Occupation weight of each lead at each node, divided by 2 pi.
-        E = self.grid.energies[:, None]
-        self.weights = np.stack([fermi(E[:, 0], m, t) for m, t in zip(self.mu, self.kT)],
-                                axis=1) / (2 * np.pi)
         if states is None:
             states = ScatteringStates(syst, self.grid.energies, params,
                                       check_hermiticity, ordering=ordering,
@@ -190,8 +279,11 @@ class NonequilibriumDensity:
                              "grid's energies is needed (same bias window, "
                              "temperatures and panels)")
         self.states = states
-        self.nsites = len(syst.sites)
         self.norbs = self.states.norbs
+        if adaptive and self.panels:
+            self._refine(refinement_potential, max_panels)
+        # Occupation weight of each lead at each node, divided by 2 pi.
+        self.weights = self._weights(self.grid.energies)
         if len(self.grid) and not np.any(self.states.nmodes * (self.weights > 0)):
             raise ValueError(
                 f"no lead has propagating modes anywhere in the energy window "
@@ -199,24 +291,107 @@ class NonequilibriumDensity:
                 " the bias window lies outside every band of the leads; move "
                 "chemical_potentials into a band")
 
-    def _accumulate(self, wave_functions):
+    @property
+    def adaptive(self):
+        """Whether the grid was refined to a tolerance (``quadrature_tol``)."""
+        return self.tolerances is not None
+
+    def _weights(self, energies):
+        E = np.asarray(energies, float)
+        return np.stack([fermi(E, m, t) for m, t in zip(self.mu, self.kT)],
+                        axis=1).reshape(len(E), len(self.mu)) / (2 * np.pi)
+
+    def _integrand(self, potential, rtol, lookup):
+        """``energies -> (control, tracked)`` samples at ``potential``; new
+        energies become nodes of ``self.states`` (``lookup``: energy ->
+        node, extended here)."""
+        def integrand(energies):
+            new = [e for e in dict.fromkeys(energies.tolist()) if e not in lookup]
+            if new:
+                lookup.update(zip(new, self.states.add_energies(new).tolist()))
+            nodes = [lookup[e] for e in energies.tolist()]
+            samples = self._accumulate(
+                lambda node: (self.states.wave_functions(node, potential, rtol),
+                              None), nodes, self._weights(energies))
+            if self.observable is None:
+                return samples, None
+            return self._observe(samples), samples
+        return integrand
+
+    def _observe(self, samples):
+        """``Tr(O_i rho_i)`` per node: ``(n, nops, nsites)``."""
+        op = np.broadcast_to(self.observable, (self.observable.shape[0],)
+                             + samples.shape[1:])
+        return np.einsum("oiab,niba->noi", op, samples).real
+
+    def _refine(self, potential, max_panels):
+        lookup = {}
+        rtol, atol = self.tolerances
+        result = refine_panels(self.panels, self._integrand(potential, None, lookup),
+                               rtol=rtol, atol=atol, max_panels=max_panels)
+        self.panels, self.estimate = result.panels, result.estimate
+        self.grid = gauss_grid(self.panels)
+        # Keep the accepted panels' own nodes; drop the halves' and the
+        # bisected panels' (their factorisations are freed).
+        self.states.keep([lookup[e] for e in self.grid.energies.tolist()])
+
+    def estimate_error(self, potential=None, rtol=None):
+        """Re-evaluate the adaptive grid's error estimate at ``potential``.
+
+        Each panel's halves are evaluated anew (their lead modes, one
+        factorisation each: ``2 * GAUSS_POINTS`` extra nodes per panel) and
+        dropped again; the grid and its nodes do not change.
+
+        Parameters
+        ----------
+        potential : scipy.sparse matrix, optional
+            As for :meth:`__call__` (e.g. a converged self-consistent field).
+        rtol : float, optional
+            Accuracy of the iterative solves on the grid's own nodes.
+
+        Returns
+        -------
+        QuadratureEstimate
+            ``error`` and ``tolerance`` in the observable's unit at
+            ``potential``; compare them (``.converged``).
+        """
+        if not self.adaptive:
+            raise ValueError("estimate_error needs an adaptive grid "
+                             "(quadrature_tol); a fixed grid's estimate is "
+                             "LocalDensity.error / observable_error")
+        n = len(self.states)
+        lookup = dict(zip(self.grid.energies.tolist(), range(n)))
+        if not self.panels:
+            return self.estimate
+        rtol_q, atol_q = self.tolerances
+        try:
+            return estimate_panels(self.panels,
+                                   self._integrand(potential, rtol, lookup),
+                                   rtol=rtol_q, atol=atol_q)
+        finally:
+            self.states.keep(np.arange(n))
+
+    def _accumulate(self, wave_functions, nodes=None, weights=None):
         """``sum_nodes sum_leads w psi psi^dagger`` samples of each node, from
-        ``wave_functions(node) -> (list of psi, list of d psi or None)``."""
+        ``wave_functions(node) -> (list of psi, list of d psi or None)``;
+        default all nodes of the grid with their weights."""
         n, o = self.nsites, self.norbs
-        samples = np.zeros((len(self.grid), n, o, o), complex)
-        for node in range(len(self.grid)):
+        nodes = range(len(self.grid)) if nodes is None else nodes
+        weights = self.weights if weights is None else weights
+        samples = np.zeros((len(nodes), n, o, o), complex)
+        for i, node in enumerate(nodes):
             wfs, dwfs = wave_functions(node)
             for lead, psi in enumerate(wfs):
-                w = self.weights[node, lead]
+                w = weights[i, lead]
                 if w == 0 or psi.shape[0] == 0:
                     continue
                 psi = psi.reshape(psi.shape[0], n, o)
                 if dwfs is None:
-                    samples[node] += w * np.einsum("mia,mib->iab", psi, psi.conj())
+                    samples[i] += w * np.einsum("mia,mib->iab", psi, psi.conj())
                 else:
                     dpsi = dwfs[lead].reshape(psi.shape)
                     d = np.einsum("mia,mib->iab", dpsi, psi.conj())
-                    samples[node] += w * (d + d.conj().transpose(0, 2, 1))
+                    samples[i] += w * (d + d.conj().transpose(0, 2, 1))
         return samples
 
     def __call__(self, potential=None, rtol=None):
@@ -232,7 +407,18 @@ class NonequilibriumDensity:
         rho, err = integrate(self.grid, samples)
         if not len(self.grid):
             rho = np.zeros((self.nsites, self.norbs, self.norbs), complex)
-        return LocalDensity(rho, err, self.grid, self.states.counts - before)
+        if self.adaptive:
+            est = self.estimate
+            err = est.error if est.tracked_error is None else est.tracked_error
+            obs_err = est.error
+        elif self.observable is None or not len(self.grid):
+            obs_err = err
+        else:
+            gauss = np.tensordot(self.grid.gauss_weights, samples, axes=1)
+            obs_err = float(np.max(np.abs(self._observe((rho - gauss)[None])),
+                                   initial=0.0))
+        return LocalDensity(rho, err, self.grid, self.states.counts - before,
+                            obs_err, self.estimate)
 
     def response(self, potential, perturbation, rtol=None):
         """Linear response ``d rho / d V [perturbation]`` at ``potential``:
@@ -245,6 +431,49 @@ class NonequilibriumDensity:
         if not len(self.grid):
             return np.zeros((self.nsites, self.norbs, self.norbs), complex)
         return integrate(self.grid, samples)[0]
+
+
+def _check_grid_options(tol, atol, band_edges, max_panels, refinement_potential,
+                        states, num_orb):
+    """The cheap checks of the energy-grid keywords; returns whether the
+    grid is adaptive."""
+    tol = checks.real_number("quadrature_tol", tol, nonnegative=True,
+                             allow_none=True)
+    atol = checks.real_number("quadrature_atol", atol, nonnegative=True)
+    checks.integer("max_panels", max_panels, minimum=1,
+                   remedy="the most panels the adaptive grid may use")
+    if band_edges is not None and not isinstance(band_edges, (bool, np.bool_)):
+        raise TypeError(f"band_edges must be True, False or None, got "
+                        f"{band_edges!r}")
+    if tol is None:
+        if atol:
+            raise ValueError("quadrature_atol needs quadrature_tol (None means "
+                             "the fixed grid): give quadrature_tol=0 for an "
+                             "absolute tolerance alone")
+        if refinement_potential is not None:
+            raise ValueError("refinement_potential needs quadrature_tol: the "
+                             "fixed grid is not refined")
+        return False
+    if tol == 0 and atol == 0:
+        raise ValueError("quadrature_tol=0 needs quadrature_atol > 0")
+    if states is not None:
+        raise ValueError("states= cannot be combined with quadrature_tol: the "
+                         "adaptive grid is refined anew at construction; share "
+                         "lead_modes= instead")
+    shape = getattr(refinement_potential, "shape", None)
+    if refinement_potential is not None and shape != (num_orb, num_orb):
+        raise ValueError(f"refinement_potential must be a ({num_orb}, {num_orb}) "
+                         f"sparse matrix on the scattering region's orbitals, "
+                         f"got shape {shape}")
+    return True
+
+
+def _inside(edges, breakpoints):
+    return edges[(edges >= breakpoints.min()) & (edges <= breakpoints.max())]
+
+
+def _with_edges(breakpoints, edges):
+    return np.unique(np.concatenate([breakpoints, _inside(edges, breakpoints)]))
 
 
 def local_density(syst, chemical_potentials, temperatures=0.0, params=None,

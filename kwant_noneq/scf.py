@@ -7,7 +7,13 @@ in the Hamiltonian, and the exchange field of that density
 The energy grid is frozen while iterating (an adaptive grid inside a
 fixed-point loop breaks convergence); with ``refine=True`` the grid is then
 doubled and the loop converged again from the first solution, and the change
-is reported.
+is reported.  With ``quadrature_tol`` (passed to
+:class:`~kwant_noneq.density.NonequilibriumDensity`) the grid is refined
+adaptively once, at the initial field, before the loop starts; after
+convergence its error estimate is evaluated again at the converged field
+(:meth:`~kwant_noneq.density.NonequilibriumDensity.estimate_error`) and a
+:class:`~kwant_noneq.quadrature.QuadratureWarning` is issued when it exceeds
+the tolerance.
 
 Cost: each energy node is factorised once, with the starting field; every
 later iteration solves on that factorisation iteratively
@@ -18,6 +24,7 @@ solve per node on the same factorisation): two or three evaluations of the
 map where mixing needs four to fourteen.
 """
 import dataclasses
+import warnings
 
 import numpy as np
 import scipy.sparse.linalg as sla
@@ -31,6 +38,7 @@ from .mixing import (FixedPoint, check_fixed_point_options,
                      report_nonconvergence, solve_fixed_point)
 from .occupation import K_B, check_reservoirs
 from .params import allow_extra_params as allow_extra, check_params
+from .quadrature import QuadratureWarning
 from .scattering import uniform_norbs
 
 __all__ = ["SelfConsistentState", "solve_exchange", "check_exchange_options"]
@@ -53,7 +61,8 @@ class SelfConsistentState:
     residuals : ndarray
         ``max_i |h_new - h|`` [eV] per iteration.
     quadrature_error : float
-        Energy-quadrature error estimate of the density matrix.
+        Energy-quadrature error estimate of the density matrix's entries
+        (adaptive grid: at the converged field).
     refinement_change : float or None
         ``max |h(refined grid) - h(grid)|`` [eV] when ``refine=True``.
     counts : SolverCounts
@@ -82,6 +91,7 @@ class SelfConsistentState:
     response_evaluations: int = 0
     factor_memory: int = 0
     states: object = None
+    quadrature_estimate: object = None
 
 
 def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
@@ -122,7 +132,13 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         After convergence, double the panels and converge again.
     **density_kwargs :
         Passed to :class:`~kwant_noneq.density.NonequilibriumDensity`
-        (``states``, ``lead_modes``, ``reference_energy``, ...).
+        (``states``, ``lead_modes``, ``reference_energy``, and the energy
+        grid's ``quadrature_tol``, ``quadrature_atol``, ``observable``,
+        ``band_edges``, ``max_panels``).  With ``quadrature_tol`` the grid is
+        refined at the initial field (``refinement_potential``, unless
+        given) and checked at the converged one: a
+        :class:`~kwant_noneq.quadrature.QuadratureWarning` names the remedy
+        when the estimate there exceeds the tolerance.
 
     Notes
     -----
@@ -165,12 +181,19 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     if not np.all(np.isfinite(h0)):
         raise ValueError("initial_field contains NaN or infinite values")
 
+    ops = check_spin_operators(spin_operators, uniform_norbs(syst))
+
     def run(panels, start):
         shared = density_kwargs.get("states")
         before = shared.counts.copy() if shared is not None else SolverCounts()
+        kwargs = dict(density_kwargs)
+        if (kwargs.get("quadrature_tol") is not None
+                and kwargs.get("refinement_potential") is None):
+            # Refined once, here, at the field the loop starts from: the
+            # loop never sees the grid change.
+            kwargs["refinement_potential"] = exchange_potential(start, ops)
         density = NonequilibriumDensity(syst, chemical_potentials, temperatures,
-                                        params, n_panels=panels, **density_kwargs)
-        ops = check_spin_operators(spin_operators, density.norbs)
+                                        params, n_panels=panels, **kwargs)
         last = {"scale": float(np.max(np.abs(start), initial=0.0))}
 
         def rtol():
@@ -204,20 +227,43 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
             rho = last["rho"]          # the converged density: no new solve
         else:
             rho = density(exchange_potential(fp.x, ops), rtol())
-        return fp, rho, ops, density, products, density.states.counts - before
+        estimate = None
+        if density.adaptive:
+            estimate = density.estimate_error(exchange_potential(fp.x, ops), rtol())
+            _warn_quadrature(estimate)
+        return (fp, rho, density, products, density.states.counts - before,
+                estimate)
 
-    fp, rho, ops, density, products, counts = run(n_panels, h0)
+    fp, rho, density, products, counts, estimate = run(n_panels, h0)
     change = None
     if refine and fp.converged:
-        fp2, rho2, _, density, products2, counts2 = run(2 * n_panels, fp.x)
+        fp2, rho2, density, products2, counts2, estimate = run(2 * n_panels, fp.x)
         change = float(np.max(np.abs(fp2.x - fp.x), initial=0.0))
         fp = dataclasses.replace(fp2, iterations=fp.iterations + fp2.iterations,
                                  residuals=np.concatenate([fp.residuals, fp2.residuals]))
         rho, products, counts = rho2, products + products2, counts + counts2
+    error = rho.error
+    if estimate is not None:
+        error = (estimate.error if estimate.tracked_error is None
+                 else estimate.tracked_error)
     return SelfConsistentState(fp.x, spin_density(rho.density_matrix, ops), rho,
                                fp.converged, fp.iterations, fp.residuals,
-                               rho.error, change, counts, products,
-                               density.states.factor_memory, density.states)
+                               error, change, counts, products,
+                               density.states.factor_memory, density.states,
+                               estimate)
+
+
+def _warn_quadrature(estimate):
+    """:class:`QuadratureWarning` when the converged field's estimate
+    exceeds the tolerance the grid was refined to (never silent)."""
+    if estimate.converged:
+        return
+    warnings.warn(QuadratureWarning(
+        f"the energy grid was refined at the initial field to tolerance "
+        f"{estimate.tolerance:.3g}; at the converged field its error estimate "
+        f"is {estimate.error:.3g} (over {estimate.n_panels} panels).  Solve "
+        f"again with initial_field=<this result> (the grid is then refined "
+        f"at the converged field) or tighten quadrature_tol"), stacklevel=4)
 
 
 def check_exchange_options(syst, spin_operators, params, *, U, kernel, method,

@@ -32,6 +32,7 @@ import dataclasses
 
 import numpy as np
 
+from .bandedges import with_band_edges
 from .homogeneous import _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import gauss_kronrod_grid, integrate
@@ -117,6 +118,12 @@ class CurrentSolver:
     allow_extra_params : iterable of str, or True
         Keys of ``params`` deliberately unknown to ``syst``
         (:func:`kwant_noneq.params.check_params`).
+    band_edges : bool
+        Breakpoints, with the momentum substitution, at the leads' band
+        edges inside the window (:func:`~kwant_noneq.bandedges.lead_band_edges`,
+        docs/energy_grids.md): where a mode opens the transmission
+        has a square-root onset.  Default off (the grid of earlier
+        versions).
 
     Raises
     ------
@@ -127,7 +134,7 @@ class CurrentSolver:
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, source=0, drain=1, n_panels=2, boltzmann=K_B, states=None,
-                 lead_modes=None, allow_extra_params=()):
+                 lead_modes=None, allow_extra_params=(), band_edges=False):
         uniform_norbs(syst)
         n = len(syst.leads)
         self.mu, self.kT = check_reservoirs(n, chemical_potentials, temperatures,
@@ -137,9 +144,15 @@ class CurrentSolver:
         if allow_extra_params:
             params = allow_extra(params, allow_extra_params)
         check_params(syst, params)
+        if not isinstance(band_edges, (bool, np.bool_)):
+            raise TypeError(f"band_edges must be True or False, got {band_edges!r}")
         self.source, self.drain = source, drain
         lower, upper, breaks = bias_window(self.mu, self.kT)
-        self.grid = gauss_kronrod_grid(breaks, n_panels) if upper > lower else None
+        edges = ()
+        if band_edges and upper > lower:
+            breaks, edges = with_band_edges(syst, params, breaks)
+        self.grid = (gauss_kronrod_grid(breaks, n_panels, edges) if upper > lower
+                     else None)
         energies = self.grid.energies if self.grid is not None else np.zeros(0)
         if states is None:
             states = ScatteringStates(syst, energies, params, lead_modes=lead_modes)
