@@ -35,7 +35,7 @@ import numpy as np
 from .bandedges import with_band_edges
 from .homogeneous import _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
-from .quadrature import gauss_kronrod_grid, integrate
+from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
 from . import checks
 from .params import allow_extra_params as allow_extra, check_params
 from .scattering import ScatteringStates, uniform_norbs
@@ -124,6 +124,14 @@ class CurrentSolver:
         docs/energy_grids.md): where a mode opens the transmission
         has a square-root onset.  Default off (the grid of earlier
         versions).
+    grid : EnergyGrid, optional
+        Integrate on these nodes instead of building a grid, e.g. the
+        adaptive grid of a self-consistent density at the same bias
+        (``state.density.grid``, with ``states=state.states``).  It must
+        cover the bias window (every node where ``f_drain != f_source``
+        belongs to it).  A Gauss grid carries no embedded error estimate:
+        the current's ``error`` is then NaN (the density's estimate is in
+        ``state.quadrature_estimate``).
 
     Raises
     ------
@@ -134,7 +142,8 @@ class CurrentSolver:
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, source=0, drain=1, n_panels=2, boltzmann=K_B, states=None,
-                 lead_modes=None, allow_extra_params=(), band_edges=False):
+                 lead_modes=None, allow_extra_params=(), band_edges=False,
+                 grid=None):
         uniform_norbs(syst)
         n = len(syst.leads)
         self.mu, self.kT = check_reservoirs(n, chemical_potentials, temperatures,
@@ -151,8 +160,26 @@ class CurrentSolver:
         edges = ()
         if band_edges and upper > lower:
             breaks, edges = with_band_edges(syst, params, breaks)
-        self.grid = (gauss_kronrod_grid(breaks, n_panels, edges) if upper > lower
-                     else None)
+        if grid is not None:
+            if not isinstance(grid, EnergyGrid):
+                raise TypeError(f"grid must be an EnergyGrid (e.g. "
+                                f"state.density.grid), got {type(grid).__name__}")
+            inside = (grid.energies >= lower) & (grid.energies <= upper)
+            covered = grid.kronrod_weights[inside].sum()
+            if upper > lower and not np.isclose(covered, upper - lower, rtol=1e-9):
+                # Each panel's weights sum to its length: a grid that covers
+                # the window has weights summing to the window's width.
+                raise ValueError(
+                    f"grid covers {covered:.6g} eV of the bias window "
+                    f"[{lower:.6g}, {upper:.6g}] eV, not all of it: pass the "
+                    f"grid of a density at these chemical potentials and "
+                    f"temperatures")
+            self.grid = grid if len(grid) else None
+        else:
+            self.grid = (gauss_kronrod_grid(breaks, n_panels, edges) if upper > lower
+                         else None)
+        self._embedded_error = self.grid is not None and not np.array_equal(
+            self.grid.kronrod_weights, self.grid.gauss_weights)
         energies = self.grid.energies if self.grid is not None else np.zeros(0)
         if states is None:
             states = ScatteringStates(syst, energies, params, lead_modes=lead_modes)
@@ -194,6 +221,8 @@ class CurrentSolver:
             samples.append(np.dot(T[s], f - f[s]))
         trans, refl = np.array(trans), np.array(refl)
         current, err = integrate(self.grid, np.array(samples))
+        if not self._embedded_error:
+            err = np.nan
         df = self.occupation[:, d] - self.occupation[:, s]
         deficit, _ = integrate(self.grid, df * refl)
         return LandauerCurrent(float(current), float(err), self.grid.energies,
@@ -286,7 +315,7 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
              U=None, kernel=None, warm_start="scaled", source=0, drain=1,
              n_panels=1, current_panels=None, tol=1e-9, max_iter=100,
              method="anderson", mixing=0.5, on_failure="raise",
-             lead_modes=None, allow_extra_params=()):
+             lead_modes=None, allow_extra_params=(), **density_kwargs):
     """Self-consistent I-V curve of a two-terminal system.
 
     At each bias ``eV`` the leads sit at ``mu0 -+ eV/2`` (``source``,
@@ -325,6 +354,13 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
     allow_extra_params : iterable of str, or True
         Keys of ``params`` deliberately unknown to ``syst``
         (:func:`kwant_noneq.params.check_params`).
+    **density_kwargs :
+        Passed to :func:`~kwant_noneq.scf.solve_exchange` and on to
+        :class:`~kwant_noneq.density.NonequilibriumDensity`, e.g. the
+        adaptive grid's ``quadrature_tol``, ``observable``, ``band_edges``
+        (docs/energy_grids.md).  With ``quadrature_tol`` each bias's grid is
+        refined at its warm-start field, and the current is integrated on
+        that same grid and solutions (``current_panels`` is then unused).
 
     Returns
     -------
@@ -384,14 +420,16 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
                                U=U, kernel=kernel, initial_field=start, tol=tol,
                                max_iter=max_iter, method=method, mixing=mixing,
                                n_panels=n_panels, on_failure=on_failure,
-                               lead_modes=lead_modes)
+                               lead_modes=lead_modes, **density_kwargs)
         counts = counts + state.counts
         potential = _potential(state, spin_operators)
-        shared = state.states if current_panels == n_panels else None
+        adaptive = density_kwargs.get("quadrature_tol") is not None
+        shared = state.states if adaptive or current_panels == n_panels else None
         before = shared.counts.copy() if shared is not None else SolverCounts()
         solver = CurrentSolver(syst, mus, temperature, params, source=source,
                                drain=drain, n_panels=current_panels,
-                               states=shared, lead_modes=lead_modes)
+                               states=shared, lead_modes=lead_modes,
+                               grid=state.density.grid if adaptive else None)
         current = solver(potential)
         counts = counts + (solver.states.counts - before)
         # No later bias uses this bias's factorisations (its nodes are its
