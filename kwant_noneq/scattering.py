@@ -274,6 +274,12 @@ class ScatteringStates:
     def __len__(self):
         return len(self._nodes)
 
+    def system_matrix(self, node):
+        """The static linear system's matrix at ``node`` (sparse, the one
+        Kwant's solver factorises: scattering region plus lead modes), e.g.
+        to time one factorisation of it."""
+        return self._nodes[int(node)].linsys.lhs
+
     def add_energies(self, energies):
         """Compute the lead modes at new ``energies`` and append them as
         nodes; returns their node indices."""
