@@ -15,6 +15,13 @@ def _theta_op(n_sites):
     return np.kron(np.eye(n_sites), ti_slab.SPIN[1] * 1j)
 
 
+def test_five_gamma_matrices_anticommute():
+    G = ti_slab.GAMMA
+    for i in range(5):
+        for j in range(5):
+            assert np.allclose(G[i] @ G[j] + G[j] @ G[i], 2 * (i == j) * np.eye(4))
+
+
 def test_slab_bloch_hamiltonian_time_reversal():
     # H(-k) = Theta H(k) Theta^-1 with the warping rotated and D != 0.
     p = ti_slab.default_params(theta=0.37)
