@@ -148,9 +148,10 @@ def default_params(**overrides):
     Defaults: the Bi2Se3 parameters of Zhang et al., Nat. Phys. 5, 438
     (2009) (their Table: M = 0.28 eV, A1 = 2.2 eV A, A2 = 4.1 eV A,
     B1 = 10 eV A^2, B2 = 56.6 eV A^2, C = -0.0068 eV, D1 = 1.3 eV A^2,
-    D2 = 19.6 eV A^2), and a warping ``R = 0.128 eV nm^3`` of the size
-    reported for the Bi2Se3 surface (about 1.3e2 eV A^3; Fu, PRL 103,
-    266801 (2009), gives 250 eV A^3 for Bi2Te3).  ``theta = 0``: current
+    D2 = 19.6 eV A^2), and a warping ``R = 0.128 eV nm^3``: a representative
+    size for Bi2Se3, not read from a cited table (Fu, PRL 103, 266801
+    (2009), gives 250 eV A^3 = 0.25 eV nm^3 for Bi2Te3; set ``R`` from the
+    measured Fermi-surface warping of the material at hand).  ``theta = 0``: current
     along the crystal's x axis (``cos 3 phi = 1`` along the current).
 
     Every value is checked here: numbers must be real and finite,
