@@ -151,7 +151,6 @@ class _Node:
 
     def __init__(self, energy, linsys, lead_info, ordering, counts):
         self.energy = energy
-        self.linsys = linsys
         self.lead_info = lead_info
         self.nmodes = [prop.velocities.size // 2 for prop in lead_info]
         self.lhs = linsys.lhs.tocoo()
@@ -160,6 +159,9 @@ class _Node:
         self.columns = [slice(a, b) for a, b in zip(cols[:-1], cols[1:])]
         self.rhs = (np.hstack([r.toarray() for r in linsys.rhs]).astype(complex)
                     if cols[-1] else np.zeros((self.lhs.shape[0], 0), complex))
+        # Kwant's own copies of the matrix and right-hand sides are not kept:
+        # at W = 40, L = 400 they are ~50 MB a node besides the two above.
+        self.linsys = linsys._replace(lhs=None, rhs=None)
         self.lu = SparseLU(ordering, counts)
         self.reference = None       # potential blocks of the factorised matrix
         self.transient = False      # factors dropped after each use (memory)
@@ -278,7 +280,7 @@ class ScatteringStates:
         """The static linear system's matrix at ``node`` (sparse, the one
         Kwant's solver factorises: scattering region plus lead modes), e.g.
         to time one factorisation of it."""
-        return self._nodes[int(node)].linsys.lhs
+        return self._nodes[int(node)].lhs_csr
 
     def add_energies(self, energies):
         """Compute the lead modes at new ``energies`` and append them as
