@@ -8,7 +8,7 @@ paper's parameters.  Run: PYTHONPATH=. python examples/nonlinear_hall.py
 import numpy as np
 
 from kwant_noneq.bloch import bloch_hamiltonian
-from kwant_noneq.geometry import pauli_spin
+from kwant_noneq.pauli import pauli_spin
 from kwant_noneq.kintegrate import LatticePockets
 from kwant_noneq.nonlinear_hall import (Flavour, enh_pt_conductivity,
                                         inh_conductivity)
