@@ -43,14 +43,12 @@ from scipy.special import zeta
 
 from . import checks
 from .constants import COULOMB, HBAR, KB
+from .coulomb import interlayer_potential
+from .thermal import (THERMAL_WINDOW, fermi, maldague_nodes, thermal_map,
+                      thermal_map_inverse)
 
 __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivity_large_d",
-           "low_temperature_drag_coefficients", "fermi_wavevector_from_density",
-           "THERMAL_WINDOW"]
-
-#: Half-width of the thermal window in units of k_B T: Fermi factors beyond it
-#: are below exp(-36) ~ 2e-16, i.e. at double-precision round-off.
-THERMAL_WINDOW = 36.0
+           "low_temperature_drag_coefficients", "fermi_wavevector_from_density"]
 
 #: Masses below this (eV) are treated as 0 in the vacuum polarisation: the
 #: correction is O(M / (A q)) < 1e-20 for any physical q and omega, while
@@ -462,12 +460,10 @@ class MassiveDiracLayer:
             raise ValueError(f"T must be >= 0 (K), got {T}")
         if T == 0:
             return self.pi_static_T0(q)
-        kT = KB * T
-        x, w = np.polynomial.legendre.leggauss(n_mu)
-        mus = self.mu + 2 * kT * np.arctanh(x)
+        mus, w = maldague_nodes(self.mu, T, n_mu)
         q = np.atleast_1d(np.asarray(q, dtype=float))
         vals = np.array([self.pi_static_T0(q, mu=m) for m in mus])
-        return 0.5 * (w[:, None] * vals).sum(0)
+        return (w[:, None] * vals).sum(0)
 
     def pi_T0(self, q, omega, mu=None, n=N_SEA):
         """Retarded dynamic polarisation Pi(q, omega) at T = 0 (complex, 1/(eV nm^2)).
@@ -542,23 +538,23 @@ class MassiveDiracLayer:
             occupied = kT * np.logaddexp(0.0, (m - M) / kT)
             if m > M:
                 sea = _sea_T0(q, w, A, M, M, m, N_SEA_T0)
-                up = lambda x, m=m: m + 2 * kT * np.arctanh(x)
+                up = lambda x, m=m: thermal_map(m, kT, x)
                 sea = sea + _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(W / (2 * kT)), up,
-                    lambda E, m=m: np.tanh((E - m) / (2 * kT)),
+                    lambda E, m=m: thermal_map_inverse(m, kT, E),
                     lambda x: kT / (1 + x), n)
-                down = lambda x, m=m: m - 2 * kT * np.arctanh(x)
+                down = lambda x, m=m: thermal_map(m, -kT, x)
                 sea = sea + _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(min(W, m - M) / (2 * kT)), down,
-                    lambda E, m=m: np.tanh((m - E) / (2 * kT)),
+                    lambda E, m=m: thermal_map_inverse(m, -kT, E),
                     lambda x: -kT / (1 + x), n)
             else:
                 # Non-degenerate: E = |M| + 2 k_BT artanh(x), f(E) dE smooth in x.
-                up = lambda x: M + 2 * kT * np.arctanh(x)
+                up = lambda x: thermal_map(M, kT, x)
                 sea = _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(W / (2 * kT)), up,
-                    lambda E: np.tanh((E - M) / (2 * kT)),
-                    lambda x, m=m: (0.5 * (1 - np.tanh((up(x) - m) / (2 * kT)))
+                    lambda E: thermal_map_inverse(M, kT, E),
+                    lambda x, m=m: (fermi(up(x), m, kT)
                                     * 2 * kT / (1 - x ** 2)), n)
             out = out + occupied / (2 * np.pi * A ** 2) - sea / (4 * np.pi * A ** 2)
         out = np.where(q > 0, out, 0.0)
@@ -692,15 +688,15 @@ class MassiveDiracLayer:
         # Centre at mu - omega/2, or at the window edge when mu lies outside
         # it (non-degenerate tail): keeps x away from +-1 (no round-off).
         cen = np.clip(mu - w / 2, elo, ehi)
-        xlo = np.tanh((elo - cen) / (2 * s))
-        xhi = np.tanh((ehi - cen) / (2 * s))
+        xlo = thermal_map_inverse(cen, s, elo)
+        xhi = thermal_map_inverse(cen, s, ehi)
         vhi = np.sqrt(np.maximum(xhi - xlo, 0))
         x, wx = _leggauss(n_k)
         half = 0.5 * vhi[..., None]
         v = half * (x + 1)
         # Clip away from +-1: tanh of the window edges may round to 1.
         xx = np.clip(xlo[..., None] + v ** 2, -1 + 1e-15, 1 - 1e-15)
-        E = cen[..., None] + 2 * s[..., None] * np.arctanh(xx)
+        E = thermal_map(cen[..., None], s[..., None], xx)
         E = np.maximum(E, emin[..., None])
         k = np.sqrt(np.maximum(E ** 2 - M ** 2, 0)) / A
         # k dk = (E/A^2) dE,  dE = 2 s dx/(1 - x^2),  dx = 2 v dv.
@@ -793,7 +789,6 @@ def low_temperature_drag_coefficients(active, passive, d, eps_r, n_q=400):
     weight ``(M_a M_p/(mu_a mu_p))^2 |V(2k_F)|^2`` (``e^{-4 k_F d}``), which is
     not part of this coefficient.  ``q = 2 k_F sin(u)`` removes one edge.
     """
-    from .drag import interlayer_potential
     qmax = 2 * min(active.fermi_wavevector, passive.fermi_wavevector)
     x, w = np.polynomial.legendre.leggauss(n_q)
     u = 0.25 * np.pi * (x + 1)

@@ -28,8 +28,9 @@ from .exchange import (check_spin_operators, contact_kernel, exchange_field,
 from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
                      solve_fixed_point)
 from .params import allow_extra_params as allow_extra, check_params
-from .occupation import K_B, bias_window, check_reservoirs, fermi
+from .occupation import K_B, bias_window, check_reservoirs
 from .quadrature import gauss_kronrod_grid, integrate
+from .thermal import fermi
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",

@@ -32,6 +32,8 @@ import dataclasses
 
 import numpy as np
 
+from .thermal import thermal_kernel
+
 __all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
            "FermiWindowRule", "fermi_window_rule",
            "thermal_average", "thermal_average_pair"]
@@ -573,7 +575,7 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
         return np.asarray(func(mu))
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, n)
-    weight = (x[1] - x[0]) / (4 * np.cosh(x / 2) ** 2)
+    weight = (x[1] - x[0]) * thermal_kernel(x)
     return sum(wi * np.asarray(func(mu + kT * xi)) for xi, wi in zip(x, weight))
 
 
@@ -590,7 +592,7 @@ def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, 2 * n - 1)
     vals = [np.asarray(func(mu + kT * xi)) for xi in x]
-    kernel = 1 / (4 * np.cosh(x / 2) ** 2)
+    kernel = thermal_kernel(x)
     h = x[1] - x[0]
     fine = sum(h * k * v for k, v in zip(kernel, vals))
     coarse = sum(2 * h * k * v for k, v in zip(kernel[::2], vals[::2]))
@@ -644,5 +646,5 @@ def fermi_window_rule(nodes_per_panel=6, span=24.0):
     xp, wp = np.concatenate(xs), np.concatenate(ws)
     x = np.concatenate([-xp[::-1], xp])
     w = np.concatenate([wp[::-1], wp])
-    return FermiWindowRule(x, w / (4 * np.cosh(x / 2) ** 2),
+    return FermiWindowRule(x, w * thermal_kernel(x),
                            w * np.sign(x) / (np.exp(np.abs(x)) + 1))

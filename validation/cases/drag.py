@@ -23,9 +23,10 @@ from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.drag import drag_conductivity
-from kwant_noneq.polarization import (maldague_nodes, band_density, dynamic_polarization_imag,
-                                      dynamic_polarization_real, fermi, polar_rule,
+from kwant_noneq.polarization import (band_density, dynamic_polarization_imag,
+                                      dynamic_polarization_real, polar_rule,
                                       static_polarization, uniform_rule)
+from kwant_noneq.thermal import fermi, maldague_nodes
 from systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
                              make_lattice_film, per_cm2)
 from validation.records import compare
@@ -143,7 +144,7 @@ def _lattice(figdir, plt):
     # Flavour counting: carrier density of one layer over the whole BZ.
     a, M, mu, T = 0.5, 0.03, 0.15, 232.0
     kp, w = uniform_rule(2 * np.pi / a * np.eye(2), 600)
-    ncont = quad(lambda E: E / (2 * np.pi * A ** 2) * fermi(E, mu, T), abs(M),
+    ncont = quad(lambda E: E / (2 * np.pi * A ** 2) * fermi(E, mu, KB * T), abs(M),
                  mu + 40 * KB * T, points=[mu])[0]
     counts = {}
     for B in (A * a / 2, 0.0):
