@@ -19,7 +19,7 @@ import numpy as np
 
 from kwant_noneq.ensemble import run_ensemble
 from kwant_noneq.transport import iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 
 def warm_start_benchmark(quick):

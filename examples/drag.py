@@ -12,7 +12,7 @@ from kwant_noneq.analytic_drag import MassiveDiracLayer
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.polarization import polar_rule, static_polarization
 from kwant_noneq.constants import KB
-from systems.ti_film import TIFilm, layer_projectors, make_lattice_film, per_cm2
+from kwant_noneq.systems.ti_film import TIFilm, layer_projectors, make_lattice_film, per_cm2
 
 film = TIFilm(A=0.41, M_a=0.01, M_p=0.01, n_a=per_cm2(1e12), n_p=per_cm2(1e12),
               d=10.0, eps_r=20.0, tau_a=0.1, tau_p=0.1)

@@ -21,7 +21,7 @@ from kwant_noneq import analytic, edge
 from kwant_noneq.homogeneous import (LeadBands, edge_gap, edge_states,
                                      solve_homogeneous_exchange)
 from kwant_noneq.scf import solve_exchange
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 
 def main(out="helical_edge_gap.png"):

@@ -20,7 +20,7 @@ from kwant_noneq.dephasing import chained_iv
 from kwant_noneq.homogeneous import LeadBands, solve_homogeneous_exchange
 from kwant_noneq.analytic import backscattering_rate_eq5_shifted
 from kwant_noneq.transport import born_backscattering, iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 params = bhz.default_params(A=1.5, B=-1.0, M=-1.0, L3=0.5)
 mu0, U = 0.15, 4.0

@@ -12,7 +12,7 @@ from kwant_noneq.pauli import pauli_spin
 from kwant_noneq.kintegrate import LatticePockets
 from kwant_noneq.nonlinear_hall import (Flavour, enh_pt_conductivity,
                                         inh_conductivity)
-from systems.dirac2d import h_pt_builder, paper_parameters
+from kwant_noneq.systems.dirac2d import h_pt_builder, paper_parameters
 
 p = paper_parameters()            # eV, nm, ps; V0 = e^2/(4 pi eps0 q_s) in eV nm^2
 a = 0.1                           # lattice constant (nm)

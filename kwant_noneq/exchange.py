@@ -11,7 +11,7 @@ on a lattice.  A contact interaction ``g delta(r)`` in 2D is the onsite
 coupling ``U = g / a^2`` (``V_ij = U delta_ij``); the 1D coupling an edge
 state feels is ``g_1D = U a sum_i P_i^2`` with ``P_i`` the edge state's site
 weight (design.md section 6).  Energies in eV, distances in the units of the
-site positions (nm for :mod:`systems`).
+site positions (nm for :mod:`kwant_noneq.systems`).
 """
 import numpy as np
 import scipy.sparse as sp

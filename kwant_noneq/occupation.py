@@ -1,6 +1,6 @@
 """Reservoir occupations and the energy window where they differ.
 
-Energies in the Hamiltonian's unit (eV in :mod:`systems`); temperatures in
+Energies in the Hamiltonian's unit (eV in :mod:`kwant_noneq.systems`); temperatures in
 kelvin, converted once here with ``k_B`` of :mod:`kwant_noneq.constants`.  A system
 whose Hamiltonian is in another energy unit passes ``temperature`` already
 multiplied by ``k_B`` in that unit and ``boltzmann=1``.

@@ -34,10 +34,10 @@ from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,  # noqa: E402
                                         enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity)
-from systems.dirac2d import (h_pt_continuum, h_pt_flavour,  # noqa: E402
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour,  # noqa: E402
                              h_t_continuum, h_t_flavours, paper_parameters,
                              spin_operators_t)
-from systems.ti_film import TIFilm  # noqa: E402
+from kwant_noneq.systems.ti_film import TIFilm  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 P = paper_parameters()

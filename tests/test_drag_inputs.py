@@ -7,7 +7,7 @@ import pytest
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer, fermi_wavevector_from_density
 from kwant_noneq.drag import drag_conductivity, drag_vs_temperature
-from systems.ti_film import TIFilm, per_cm2
+from kwant_noneq.systems.ti_film import TIFilm, per_cm2
 
 N = per_cm2(1e12)
 LAYER = MassiveDiracLayer.from_density(N, 0.41, 0.01, 0.1)

@@ -20,7 +20,7 @@ from kwant_noneq.params import allow_extra_params, check_params
 from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.transport import CurrentSolver, iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 BASE = dict(A=1.5, B=-1.0, M=-1.0)
 BIAS = [0.095, 0.105]

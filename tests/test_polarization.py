@@ -8,7 +8,7 @@ from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.polarization import (band_density, dynamic_polarization_real,
                                       polar_rule, static_polarization, uniform_rule)
 from kwant_noneq.thermal import fermi
-from systems.ti_film import continuum_hamiltonian, layer_projectors, make_lattice_film
+from kwant_noneq.systems.ti_film import continuum_hamiltonian, layer_projectors, make_lattice_film
 
 A = 0.41
 

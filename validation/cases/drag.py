@@ -27,7 +27,7 @@ from kwant_noneq.polarization import (band_density, dynamic_polarization_imag,
                                       dynamic_polarization_real, polar_rule,
                                       static_polarization, uniform_rule)
 from kwant_noneq.thermal import fermi, maldague_nodes
-from systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
+from kwant_noneq.systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
                              make_lattice_film, per_cm2)
 from validation.records import compare
 

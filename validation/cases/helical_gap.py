@@ -1,7 +1,7 @@
 """Current-induced gap of a helical edge: BHZ ribbon against Eq. (2)-(4) of
 Balram et al., PRL 123, 246803 (2019).
 
-Lattice: the BHZ ribbon of :mod:`systems.bhz` (a = 1 nm, A = 1.5 eV nm,
+Lattice: the BHZ ribbon of :mod:`kwant_noneq.systems.bhz` (a = 1 nm, A = 1.5 eV nm,
 B = -1 eV nm^2, M = -1 eV, W = 20 sites: edge-edge splitting 5e-9 eV, three
 orders below the gaps studied), contact interaction U on every site.  The
 bottom edge is analysed; its right movers are spin down (helicity -1), so the
@@ -27,7 +27,7 @@ import numpy as np
 from kwant_noneq import analytic, edge
 from kwant_noneq.homogeneous import (LeadBands, edge_gap,
                                      solve_homogeneous_exchange)
-from systems import bhz
+from kwant_noneq.systems import bhz
 from validation.records import compare
 
 CASE = "helical_gap"

@@ -1,7 +1,7 @@
 """Nonlinear Hall: BCD, INH and exchange nonlinear Hall (seed paper 001).
 
 Numerics (kwant_noneq.nonlinear_hall on the continuum models and on the
-Kwant lattice builders of systems.dirac2d) against the closed forms at first
+Kwant lattice builders of kwant_noneq.systems.dirac2d) against the closed forms at first
 order in the tilt (kwant_noneq.analytic_nonlinear_hall), symmetry zeros,
 large-mu exponents, lattice vs continuum, and the figures of Fig. 2 and
 Fig. 3.  Conductivities in A nm / V^2 (multiply by 1e-9 for A m / V^2).
@@ -14,7 +14,7 @@ from kwant_noneq.geometry import band_geometry
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity, screened_interaction)
-from systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
                              paper_parameters, spin_operators_pt)
 from validation.records import compare
 
