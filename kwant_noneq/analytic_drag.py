@@ -48,7 +48,8 @@ from .thermal import (THERMAL_WINDOW, fermi, maldague_nodes, thermal_map,
                       thermal_map_inverse)
 
 __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivity_large_d",
-           "low_temperature_drag_coefficients", "fermi_wavevector_from_density"]
+           "low_temperature_drag_coefficients", "fermi_wavevector_from_density",
+           "kramers_kronig_real"]
 
 #: Masses below this (eV) are treated as 0 in the vacuum polarisation: the
 #: correction is O(M / (A q)) < 1e-20 for any physical q and omega, while
@@ -803,3 +804,62 @@ def low_temperature_drag_coefficients(active, passive, d, eps_r, n_q=400):
     syx = common * float(passive.berry_curvature(abs(passive.mu)))
     norm = active.drude_conductivity() * passive.drude_conductivity()
     return sxx / norm, syx / norm
+
+
+def _gl(a, b, n, cosmap=True):
+    """Gauss-Legendre nodes and weights on [a, b], cosine-mapped (edges
+    with inverse square roots) unless ``cosmap`` is False."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    if not cosmap:
+        return a + (b - a) * 0.5 * (x + 1), (b - a) * 0.5 * w
+    t = 0.5 * np.pi * (x + 1)
+    return a + (b - a) * 0.5 * (1 - np.cos(t)), (b - a) * 0.25 * np.pi * np.sin(t) * w
+
+
+def kramers_kronig_real(layer, q, w0, T, n=300):
+    """Re Pi(q, w0) of a :class:`MassiveDiracLayer` from its Im Pi (Kramers-Kronig).
+
+    ``(2/pi) P int_0^inf dw w Im Pi(w)/(w^2 - w0^2)`` with Im Pi from
+    ``response`` (the intraband code) below the light cone ``A q`` and from
+    ``pi_dynamic`` (interband) above it: an independent check of
+    :meth:`MassiveDiracLayer.pi_dynamic`.
+
+    Parameters
+    ----------
+    layer : MassiveDiracLayer
+    q : float
+        Wavevector (1/nm).
+    w0 : float
+        Energy ``hbar omega`` (eV), below the interband threshold (no pole in
+        the interband part).
+    T : float
+        Temperature (K), > 0.
+    n : int
+        Gauss-Legendre nodes per panel.
+
+    Returns
+    -------
+    float
+        Re Pi (1/(eV nm^2)).
+    """
+    A = layer.A
+    E = lambda k: np.sqrt(A ** 2 * k ** 2 + layer.M ** 2)
+    kf, Aq = layer.fermi_wavevector, A * q
+    edge = E(kf + q) - E(kf)
+    im = lambda w: layer.response(q, w, T, n_k=200)[0]
+    g0 = w0 * im(w0) if w0 < Aq else 0.0
+    total = 0.0
+    for a, b in ((0, min(w0, edge)), (min(w0, edge), edge), (edge, Aq)):
+        x, wx = _gl(a, b, n)
+        total += np.sum(wx * (x * im(x) - g0) / (x ** 2 - w0 ** 2))
+    total += g0 / (2 * w0) * np.log(abs((Aq - w0) / (Aq + w0)))
+    th = np.sqrt(Aq ** 2 + 4 * layer.M ** 2)
+    pts = sorted({th, E(kf) + E(abs(kf - q)), E(kf) + E(kf + q)})
+    pts = [Aq] + [p for p in pts if p >= th] + [4 * max(pts)]
+    for a, b in zip(pts[:-1], pts[1:]):
+        x, wx = _gl(a, b, n)
+        total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
+    s, ws = _gl(0.0, 1.0, n, cosmap=False)
+    x, wx = pts[-1] / s, ws * pts[-1] / s ** 2
+    total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
+    return 2 / np.pi * total

@@ -22,7 +22,7 @@ import dataclasses
 import numpy as np
 
 from . import checks
-from .homogeneous import _crossings, check_in_edge_gap, edge_states
+from .homogeneous import band_crossings, check_in_edge_gap, edge_states
 
 __all__ = ["EdgeParameters", "edge_parameters", "dirac_pair", "projected_field",
            "edge_coupling", "generalized_gap"]
@@ -157,7 +157,7 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
     s_D = s_D / np.linalg.norm(s_D)
     energies = E_D + np.linspace(-window, window, n)
     energies = energies[np.abs(energies - E_D) > 1e-3 * window]
-    node, k, band, u, vv, _ = _crossings(bands, energies, None, nk=256)
+    node, k, band, u, vv, _ = band_crossings(bands, energies, None, nk=256)
     counts = np.bincount(node, minlength=len(energies))
     if counts.max() > 4:
         j = int(np.argmax(counts))

@@ -68,7 +68,7 @@ from .kintegrate import fermi_window_rule, thermal_average_pair
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
            "enh_pt_conductivity", "exchange_field", "screened_interaction",
-           "CONDUCTIVITY_UNITS"]
+           "CONDUCTIVITY_UNITS", "exchange_factors"]
 
 CONDUCTIVITY_UNITS = "A nm / V^2"
 EPS2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
@@ -598,8 +598,31 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     return _converged(compute, mu, kT, "ENH_PT")
 
 
-def _factors(flavours, m, refine, response):
-    """Per flavour: (sum_i a_i, sum_j c_j or b_j) at T = 0."""
+def exchange_factors(flavours, m, refine, response):
+    """The two factors of the contact-interaction exchange response at T = 0.
+
+    With a contact interaction ``V0`` the double sums of Eqs. (9)-(10)
+    factorise: ``sigma^{cab} ~ V0 sum_eta a^{ca, eta} c^{eta b}``.
+
+    Parameters
+    ----------
+    flavours : sequence of Flavour
+        The flavours (valleys) of the model.
+    m : float
+        Chemical potential (eV).
+    refine : int
+        Quadrature refinement (1: default nodes, 2: doubled).
+    response : {"ENH_T", "ENH_PT"}
+        Which response: ``c`` is the Fermi-surface spin factor
+        ``sum s^eta d_b f`` (ENH_T) or the Fermi-sea SBP ``sum S^{eta b} f``
+        (ENH_PT).
+
+    Returns
+    -------
+    ndarray, shape (n_flavours, 6 nspin)
+        Per flavour the Fermi-surface factor ``a^{ca, eta}`` (2 x 2 x nspin,
+        nm/eV) followed by ``c^{eta b}`` (nspin x 2), raveled.
+    """
     out = []
     for fl in flavours:
         q, g = _surface(fl, m, refine)
@@ -631,12 +654,12 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
         return pref * float(V0) * s
 
     coarse, fine = thermal_average_pair(
-        lambda m: _factors(flavours, m, 1, response), mu, kT, step)
+        lambda m: exchange_factors(flavours, m, 1, response), mu, kT, step)
     coarse, fine = product(coarse), product(fine)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
-    k0 = product(_factors(flavours, mu, 1, response))
-    k1 = product(_factors(flavours, mu, 2, response))
+    k0 = product(exchange_factors(flavours, mu, 1, response))
+    k1 = product(exchange_factors(flavours, mu, 2, response))
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
     return NonlinearHallResult(fine, conv, mu, kT, response)

@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-from .homogeneous import _crossings
+from .homogeneous import band_crossings as _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import gauss_kronrod_grid, integrate
 from . import checks

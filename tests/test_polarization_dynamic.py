@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from kwant_noneq.analytic_drag import MassiveDiracLayer, pi_vacuum, pi_vacuum_static
+from kwant_noneq.analytic_drag import (MassiveDiracLayer, kramers_kronig_real, pi_vacuum,
+                                       pi_vacuum_static)
 from kwant_noneq.drag import drag_conductivity
-from validation.cases.drag import kramers_kronig_real
 
 A = 0.41
 

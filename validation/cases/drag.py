@@ -20,6 +20,7 @@ from scipy.optimize import minimize_scalar
 
 from kwant_noneq.constants import COULOMB, HBAR, KB, HBAR_OVER_E2_OHM
 from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large_d,
+                                       kramers_kronig_real,
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.drag import drag_conductivity
@@ -57,42 +58,6 @@ def run(figdir):
 
 
 # ----------------------------------------------------------------- Pi
-def _gl(a, b, n, cosmap=True):
-    x, w = np.polynomial.legendre.leggauss(n)
-    if not cosmap:
-        return a + (b - a) * 0.5 * (x + 1), (b - a) * 0.5 * w
-    t = 0.5 * np.pi * (x + 1)
-    return a + (b - a) * 0.5 * (1 - np.cos(t)), (b - a) * 0.25 * np.pi * np.sin(t) * w
-
-
-def kramers_kronig_real(layer, q, w0, T, n=300):
-    """``(2/pi) P int_0^inf dw w Im Pi(w)/(w^2 - w0^2)`` with Im Pi from
-    ``response`` (the existing intraband code) below the light cone A q and
-    from ``pi_dynamic`` (interband) above it.  ``w0`` must lie below the
-    interband threshold (no pole in the interband part)."""
-    A = layer.A
-    E = lambda k: np.sqrt(A ** 2 * k ** 2 + layer.M ** 2)
-    kf, Aq = layer.fermi_wavevector, A * q
-    edge = E(kf + q) - E(kf)
-    im = lambda w: layer.response(q, w, T, n_k=200)[0]
-    g0 = w0 * im(w0) if w0 < Aq else 0.0
-    total = 0.0
-    for a, b in ((0, min(w0, edge)), (min(w0, edge), edge), (edge, Aq)):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * (x * im(x) - g0) / (x ** 2 - w0 ** 2))
-    total += g0 / (2 * w0) * np.log(abs((Aq - w0) / (Aq + w0)))
-    th = np.sqrt(Aq ** 2 + 4 * layer.M ** 2)
-    pts = sorted({th, E(kf) + E(abs(kf - q)), E(kf) + E(kf + q)})
-    pts = [Aq] + [p for p in pts if p >= th] + [4 * max(pts)]
-    for a, b in zip(pts[:-1], pts[1:]):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    s, ws = _gl(0.0, 1.0, n, cosmap=False)
-    x, wx = pts[-1] / s, ws * pts[-1] / s ** 2
-    total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    return 2 / np.pi * total
-
-
 def _polarisation(figdir, plt):
     out = []
     layer = _layer()

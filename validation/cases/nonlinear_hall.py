@@ -222,8 +222,8 @@ def lattice_records():
         "B^{2x}_lattice - B^{2x}_continuum at mu = 150 meV vs in the gap"))
     # Lattice ENH_PT = continuum + (e^3/hbar) V0 A^{xy,eta} dB^{eta x}.
     mu = 0.15
-    from kwant_noneq.nonlinear_hall import _factors
-    fac = _factors([ptl], mu, 2, "ENH_PT")[0]
+    from kwant_noneq.nonlinear_hall import exchange_factors
+    fac = exchange_factors([ptl], mu, 2, "ENH_PT")[0]
     A = fac[:12].reshape(2, 2, 3)
     corr = E2_OVER_HBAR * V0 * np.einsum("cae,eb->cab", A, offs[0])
     lat = enh_pt_conductivity(ptl, mu, V0)
