@@ -8,7 +8,7 @@ degeneracy),
     h_l(k) = +-A sigma.(k x z) + M_l sigma_z,   E_{l,+-}(k) = +-sqrt(A^2 k^2 + M_l^2).
 
 The sign of the kinetic term (tau_z in Eq. 1) changes neither the energies,
-the overlaps |<u_k|u_k'>|^2 nor the Berry curvature, so one class describes
+the overlaps ``|<u_k|u_k'>|^2`` nor the Berry curvature, so one class describes
 both surfaces.
 
 Units: energy eV, length nm, time ps; conductivities in e^2/hbar,
@@ -351,7 +351,7 @@ class MassiveDiracLayer:
         return np.sqrt(self.A ** 2 * np.asarray(k) ** 2 + self.M ** 2)
 
     def wavevector(self, E):
-        """|k| (1/nm) of conduction-band energy E >= |M|."""
+        """``|k|`` (1/nm) of conduction-band energy ``E >= |M|``."""
         return np.sqrt(np.maximum(np.asarray(E) ** 2 - self.M ** 2, 0)) / self.A
 
     @property
@@ -370,13 +370,13 @@ class MassiveDiracLayer:
 
     @property
     def fermi_velocity(self):
-        """v_F = A^2 k_F / (hbar |mu|) (nm/ps)."""
+        """``v_F = A^2 k_F / (hbar |mu|)`` (nm/ps)."""
         if not self.doped:
             return 0.0
         return self.A ** 2 * self.fermi_wavevector / (HBAR * abs(self.mu))
 
     def dos(self, E):
-        """Density of states |E| / (2 pi A^2) for |E| > |M| (1/(eV nm^2))."""
+        """Density of states ``|E| / (2 pi A^2)`` for ``|E| > |M|`` (1/(eV nm^2))."""
         E = np.asarray(E, dtype=float)
         return np.where(np.abs(E) > abs(self.M), np.abs(E) / (2 * np.pi * self.A ** 2), 0.0)
 
@@ -582,7 +582,7 @@ class MassiveDiracLayer:
 
     # ------------------------------------------- drag kinematics
     def q_support(self, T):
-        """Largest q (1/nm) with intraband transitions at |omega| ~ k_B T:
+        """Largest q (1/nm) with intraband transitions at ``|omega| ~ k_B T``:
         ``2 k(max(|mu|, |M|) + THERMAL_WINDOW k_B T)``."""
         e = max(abs(self.mu), abs(self.M)) + THERMAL_WINDOW * KB * T
         return 2 * float(self.wavevector(e))

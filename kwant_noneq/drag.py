@@ -36,14 +36,14 @@ transition, ``Omega_z zhat x q`` (the anomalous term of Eq. 10; the active
 layer's topological Hall current is carried by interband coherence, changes
 no band occupation and so does not drag: result (i) of the paper).
 Collecting terms, with ``G_l(q, w) = int d^2k/(2pi)^2 F delta(E_{k+q} - E_k - w)
-(f_k - f_{k+q}) (l_l(k+q) - l_l(k))``:
+(f_k - f_{k+q}) (l_l(k+q) - l_l(k))``::
 
     sigma_D^{ab} = pi e^2/(4 hbar k_B T) int d^2q/(2pi)^2 int_{-inf}^{inf} dw
                    |V_12|^2 G_p^a G_a^b / sinh^2(w / 2 k_B T),
 
 which is Eq. (9) with ``chi_l = 2 pi G_l`` and the prefactor of Eq. (10).
 For isotropic layers ``G_a = tau_a g_a q_hat``, ``G_p = tau_p g_p q_hat +
-h_p zhat x q_hat`` and the angle of q gives a factor pi:
+h_p zhat x q_hat`` and the angle of q gives a factor pi::
 
     sigma_D^{xx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a tau_p g_a g_p / sinh^2
     sigma_D^{yx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a g_a h_p / sinh^2

@@ -7,7 +7,7 @@ with a boolean mask selecting the sites of one edge.  Provides
   ``lambda`` and the part of the spin rotation linear in energy, fitted from
   the spin direction ``theta(E)`` of the edge's right mover.  For Eq. (1) of
   Balram et al. (PRL 123, 246803), ``tan theta = lambda k^2 / v =
-  lambda E^2 / v^3``; generic models add ``c_1 E`` (design.md section 6).
+  lambda E^2 / v^3``; generic models add ``c_1 E`` (docs/architecture.md, section 6.1).
 * :func:`dirac_pair` and :func:`projected_field`: the exchange potential
   projected on the edge's Kramers pair at the Dirac point, in the basis of
   right/left movers.  Its off-diagonal part ``b_perp`` opens the gap
@@ -15,7 +15,7 @@ with a boolean mask selecting the sites of one edge.  Provides
   Eq. (4), with the site-resolved spin texture of the edge state.  For Eq. (1)
   it reduces to ``2 |g <s_x>|``.
 * :func:`edge_coupling`: ``g_1D = U * period * sum_i P_i^2`` for a contact
-  interaction ``U`` (design.md section 6).
+  interaction ``U`` (docs/architecture.md, section 6.2).
 """
 import dataclasses
 

@@ -46,7 +46,7 @@ class BandGeometry:
     spin : (..., nspin, n)
         Diagonal spin ``s^eta_nn`` (subspace-averaged for degenerate bands).
     spin_matrix : (..., nspin, n, n)
-        ``s^eta_nm`` in the eigenbasis (gauge dependent; |s_nm|^2 is not).
+        ``s^eta_nm`` in the eigenbasis (gauge dependent; ``|s_nm|^2`` is not).
     degenerate : (..., n, n) bool
         Which bands are degenerate with which (within ``degeneracy_tol``).
     """

@@ -101,7 +101,7 @@ class LeadBands:
 
 
 def cell_potential(field, spin_operators):
-    """Dense ``sum_i h_i . sigma_i`` on the cell's orbitals."""
+    """Dense ``sum_i h_i.sigma_i`` on the cell's orbitals."""
     blocks = np.einsum("ic,cab->iab", np.asarray(field, float), spin_operators)
     n, o, _ = blocks.shape
     pot = np.zeros((n * o, n * o), complex)

@@ -148,7 +148,7 @@ def uniform_rule(reciprocal_vectors, n):
 
 
 def polar_rule(radius, n_r, n_theta, center=(0.0, 0.0)):
-    """Disk ``|k - center| < radius``: Gauss-Legendre in |k|, uniform angles."""
+    """Disk ``|k - center| < radius``: Gauss-Legendre in ``|k|``, uniform angles."""
     x, w = np.polynomial.legendre.leggauss(n_r)
     r = 0.5 * radius * (x + 1)
     wr = 0.5 * radius * w * r

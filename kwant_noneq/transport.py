@@ -439,7 +439,7 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     orbital of site ``i``, ``<V_i V_j> = variance delta_ij``) in a long
     stretch of the lead, the reflection amplitude of unit-current Bloch
     states is ``r_lr = -i sum_i V_i psi_l(i)^dagger psi_r(i)`` (Fisher-Lee,
-    hbar = 1), so
+    hbar = 1), so::
 
         <|r_lr|^2> / L = variance * sum_{i in cell} |u_l(i)^dagger u_r(i)|^2
                          / (|v_l| |v_r| period),

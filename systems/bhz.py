@@ -18,7 +18,8 @@ x).  With ``D = rashba = bia = 0`` the edge along x carries the states of
 Eq. (1) of Balram et al., PRL 123, 246803 (2019), with ``hbar v = A`` and
 ``lambda = L3`` exactly (the edge subspace is invariant: the transverse
 problem is spin independent); the generic terms add a spin rotation linear in
-energy and a texture that varies across the edge (design.md section 6).
+energy and a texture that varies across the edge (docs/architecture.md,
+section 6.1).
 
 The ribbon runs along x; site tags are ``(i, j)`` with ``0 <= j < W`` and the
 *bottom edge* is ``j = 0``.
