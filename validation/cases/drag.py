@@ -91,13 +91,17 @@ def _polarisation(figdir, plt):
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
     ax[0].plot(q / kf, layer.pi_static_T0(q) / D, label="T=0 closed form")
     ax[0].plot(q / kf, layer.pi_static(q, 100.0) / D, "--", label="T=100 K (Maldague)")
-    ax[0].set_xlabel("q / k_F"); ax[0].set_ylabel("Pi(q,0) / D(mu)"); ax[0].legend()
+    ax[0].set_xlabel("q / k_F"); ax[0].set_ylabel("Pi(q, 0) / D(mu)"); ax[0].legend()
     qs = np.linspace(0.05, 2.2, 40) * kf
     for T in (0.1, 20.0):
         im, _, _ = layer.response(qs, 1e-5, T)
         ax[1].plot(qs / kf, im / 1e-5, "o", ms=3, label=f"Im Pi/omega, T={T} K")
     ax[1].plot(q / kf, layer.im_pi_slope(q), "k-", label="S(q), T=0")
-    ax[1].set_xlabel("q / k_F"); ax[1].set_ylabel("1/(eV^2 nm^2)"); ax[1].legend(fontsize=7)
+    # S(q) ~ 1/q at small q: log axes show the divergence (a straight line)
+    # and the finite-T points over the whole range; above 2 k_F it vanishes.
+    ax[1].set_xscale("log"); ax[1].set_yscale("log", nonpositive="mask")
+    ax[1].set_xlabel("q / k_F"); ax[1].set_ylabel("Im Pi / omega (1/(eV^2 nm^2))")
+    ax[1].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_polarisation.png", dpi=110); plt.close(fig)
     return out
 
@@ -156,7 +160,7 @@ def _lattice(figdir, plt):
     ax.plot(r[:, 0], r[:, 1], "s", label="lattice a=0.1 nm")
     ax.plot(r[:, 0], r[:, 2], "o", label="lattice a=0.05 nm")
     ax.plot(r[:, 0], r[:, 3], "x", label="Richardson")
-    ax.set_xlabel("q / k_F"); ax.set_ylabel("Pi(mu) - Pi(0)  (1/(eV nm^2))"); ax.legend(fontsize=7)
+    ax.set_xlabel("q / k_F"); ax.set_ylabel("Pi(mu) - Pi(0) (1/(eV nm^2))"); ax.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_lattice_pi.png", dpi=110); plt.close(fig)
     return out
 
@@ -550,7 +554,7 @@ def _separation(figdir, plt):
         l, = ax.loglog(ds, rho, "o", ms=3, label=f"eps_r={eps:g}")
         ax.loglog(ds, [drag_resistivity_large_d(T, dd, eps, kf, kf) for dd in ds], "-",
                   color=l.get_color(), lw=0.8)
-    ax.set_xlabel("d (nm)"); ax.set_ylabel("rho_D^xx (hbar/e^2), T=0.1 K")
+    ax.set_xlabel("d (nm)"); ax.set_ylabel("rho_D^xx (hbar/e^2), T = 0.1 K")
     ax.set_title("lines: d^-4 law (q_TF d >> 1)", fontsize=8); ax.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_separation.png", dpi=110); plt.close(fig)
     return out
