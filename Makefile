@@ -1,9 +1,10 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
 #   make demo   set up (if needed) and run the helical-edge demo
 #   make test   set up (if needed) and run the default test suite
+#   make docs   API reference and guides into docs/_build/html (warnings are errors)
 PY = .venv/bin/python
 
-.PHONY: setup demo test test-slow validate bench
+.PHONY: setup demo test test-slow validate bench docs
 
 setup:
 	@bash scripts/setup.sh
@@ -19,3 +20,7 @@ test-slow: setup
 
 validate: setup
 	$(PY) -m validation --json results/validation.json
+
+docs: setup
+	rm -rf docs/api
+	$(PY) -m sphinx -W --keep-going -E -b html docs docs/_build/html

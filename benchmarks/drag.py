@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer  # noqa: E402
 from kwant_noneq.drag import drag_convergence  # noqa: E402
-from systems.ti_film import TIFilm  # noqa: E402
+from kwant_noneq.systems.ti_film import TIFilm  # noqa: E402
 
 
 def main():

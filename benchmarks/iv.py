@@ -41,7 +41,7 @@ from kwant_noneq.factorization import SolverCounts
 from kwant_noneq.scattering import LeadModes
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.transport import iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 PARAMS = dict(A=1.5, B=-1.0, M=-1.0, L3=0.5)
 

@@ -24,7 +24,7 @@ import numpy as np
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, inh_conductivity,
                                         screened_interaction)
-from systems.dirac2d import h_pt_flavour, h_t_flavours, paper_parameters
+from kwant_noneq.systems.dirac2d import h_pt_flavour, h_t_flavours, paper_parameters
 
 # Measured on this machine (2 shared cores, OMP_NUM_THREADS=1) at commit
 # 6d9651e, before the caches: for comparison only.

@@ -36,7 +36,7 @@ from kwant_noneq.density import NonequilibriumDensity
 from kwant_noneq.exchange import (contact_kernel, exchange_field,
                                   exchange_potential, spin_density)
 from kwant_noneq.scf import solve_exchange
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 
 def bare_factorisation(states, repeats=1):

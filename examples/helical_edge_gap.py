@@ -21,7 +21,7 @@ from kwant_noneq import analytic, edge
 from kwant_noneq.homogeneous import (LeadBands, edge_gap, edge_states,
                                      solve_homogeneous_exchange)
 from kwant_noneq.scf import solve_exchange
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 
 def main(out="helical_edge_gap.png"):
@@ -45,7 +45,7 @@ def main(out="helical_edge_gap.png"):
     print(f"self-consistent in {state.iterations} iterations "
           f"(residual {state.residuals[-1]:.1e} eV)")
     scf = analytic.selfconsistent_gap_correction(fit.velocity, mu, dmu, g)
-    print(f"induced gap: lattice {gap.gap * 1e6:.4f} ueV   Eq. (4) {eq4 * 1e6:.4f} ueV"
+    print(f"induced gap: lattice {gap.gap * 1e6:.4f} µeV   Eq. (4) {eq4 * 1e6:.4f} µeV"
           f"   ({gap.gap / eq4 - 1:+.2%}; self-consistency adds "
           f"g dmu/(2 pi v mu) = {scf:+.2%})")
 
@@ -77,9 +77,9 @@ def main(out="helical_edge_gap.png"):
         E = np.array([edge_states(bands, k0 + d, E_D, orbs, pot)[0] for d in dk])
         ax.plot(dk / bands.period * 1e6, (E - E_D) * 1e6, style, lw=1.2)
         ax.plot([], [], style, label=label)
-    ax.set_xlabel("k - k_Dirac [1e-6 / nm]")
-    ax.set_ylabel("E - E_D [ueV]")
-    ax.set_title(f"helical edge: gap {gap.gap * 1e6:.3f} ueV (Eq. 4: {eq4 * 1e6:.3f})")
+    ax.set_xlabel("k - k_Dirac (1e-6/nm)")
+    ax.set_ylabel("E - E_D (µeV)")
+    ax.set_title(f"helical edge: gap {gap.gap * 1e6:.3f} µeV (Eq. 4: {eq4 * 1e6:.3f} µeV)")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=120)

@@ -8,11 +8,11 @@ paper's parameters.  Run: PYTHONPATH=. python examples/nonlinear_hall.py
 import numpy as np
 
 from kwant_noneq.bloch import bloch_hamiltonian
-from kwant_noneq.geometry import pauli_spin
+from kwant_noneq.pauli import pauli_spin
 from kwant_noneq.kintegrate import LatticePockets
 from kwant_noneq.nonlinear_hall import (Flavour, enh_pt_conductivity,
                                         inh_conductivity)
-from systems.dirac2d import h_pt_builder, paper_parameters
+from kwant_noneq.systems.dirac2d import h_pt_builder, paper_parameters
 
 p = paper_parameters()            # eV, nm, ps; V0 = e^2/(4 pi eps0 q_s) in eV nm^2
 a = 0.1                           # lattice constant (nm)

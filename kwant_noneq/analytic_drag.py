@@ -8,7 +8,7 @@ degeneracy),
     h_l(k) = +-A sigma.(k x z) + M_l sigma_z,   E_{l,+-}(k) = +-sqrt(A^2 k^2 + M_l^2).
 
 The sign of the kinetic term (tau_z in Eq. 1) changes neither the energies,
-the overlaps |<u_k|u_k'>|^2 nor the Berry curvature, so one class describes
+the overlaps ``|<u_k|u_k'>|^2`` nor the Berry curvature, so one class describes
 both surfaces.
 
 Units: energy eV, length nm, time ps; conductivities in e^2/hbar,
@@ -43,14 +43,13 @@ from scipy.special import zeta
 
 from . import checks
 from .constants import COULOMB, HBAR, KB
+from .coulomb import interlayer_potential
+from .thermal import (THERMAL_WINDOW, fermi, maldague_nodes, thermal_map,
+                      thermal_map_inverse)
 
 __all__ = ["MassiveDiracLayer", "pi_vacuum_static", "pi_vacuum", "drag_resistivity_large_d",
            "low_temperature_drag_coefficients", "fermi_wavevector_from_density",
-           "THERMAL_WINDOW"]
-
-#: Half-width of the thermal window in units of k_B T: Fermi factors beyond it
-#: are below exp(-36) ~ 2e-16, i.e. at double-precision round-off.
-THERMAL_WINDOW = 36.0
+           "kramers_kronig_real"]
 
 #: Masses below this (eV) are treated as 0 in the vacuum polarisation: the
 #: correction is O(M / (A q)) < 1e-20 for any physical q and omega, while
@@ -352,7 +351,7 @@ class MassiveDiracLayer:
         return np.sqrt(self.A ** 2 * np.asarray(k) ** 2 + self.M ** 2)
 
     def wavevector(self, E):
-        """|k| (1/nm) of conduction-band energy E >= |M|."""
+        """``|k|`` (1/nm) of conduction-band energy ``E >= |M|``."""
         return np.sqrt(np.maximum(np.asarray(E) ** 2 - self.M ** 2, 0)) / self.A
 
     @property
@@ -371,13 +370,13 @@ class MassiveDiracLayer:
 
     @property
     def fermi_velocity(self):
-        """v_F = A^2 k_F / (hbar |mu|) (nm/ps)."""
+        """``v_F = A^2 k_F / (hbar |mu|)`` (nm/ps)."""
         if not self.doped:
             return 0.0
         return self.A ** 2 * self.fermi_wavevector / (HBAR * abs(self.mu))
 
     def dos(self, E):
-        """Density of states |E| / (2 pi A^2) for |E| > |M| (1/(eV nm^2))."""
+        """Density of states ``|E| / (2 pi A^2)`` for ``|E| > |M|`` (1/(eV nm^2))."""
         E = np.asarray(E, dtype=float)
         return np.where(np.abs(E) > abs(self.M), np.abs(E) / (2 * np.pi * self.A ** 2), 0.0)
 
@@ -462,12 +461,10 @@ class MassiveDiracLayer:
             raise ValueError(f"T must be >= 0 (K), got {T}")
         if T == 0:
             return self.pi_static_T0(q)
-        kT = KB * T
-        x, w = np.polynomial.legendre.leggauss(n_mu)
-        mus = self.mu + 2 * kT * np.arctanh(x)
+        mus, w = maldague_nodes(self.mu, T, n_mu)
         q = np.atleast_1d(np.asarray(q, dtype=float))
         vals = np.array([self.pi_static_T0(q, mu=m) for m in mus])
-        return 0.5 * (w[:, None] * vals).sum(0)
+        return (w[:, None] * vals).sum(0)
 
     def pi_T0(self, q, omega, mu=None, n=N_SEA):
         """Retarded dynamic polarisation Pi(q, omega) at T = 0 (complex, 1/(eV nm^2)).
@@ -542,23 +539,23 @@ class MassiveDiracLayer:
             occupied = kT * np.logaddexp(0.0, (m - M) / kT)
             if m > M:
                 sea = _sea_T0(q, w, A, M, M, m, N_SEA_T0)
-                up = lambda x, m=m: m + 2 * kT * np.arctanh(x)
+                up = lambda x, m=m: thermal_map(m, kT, x)
                 sea = sea + _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(W / (2 * kT)), up,
-                    lambda E, m=m: np.tanh((E - m) / (2 * kT)),
+                    lambda E, m=m: thermal_map_inverse(m, kT, E),
                     lambda x: kT / (1 + x), n)
-                down = lambda x, m=m: m - 2 * kT * np.arctanh(x)
+                down = lambda x, m=m: thermal_map(m, -kT, x)
                 sea = sea + _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(min(W, m - M) / (2 * kT)), down,
-                    lambda E, m=m: np.tanh((m - E) / (2 * kT)),
+                    lambda E, m=m: thermal_map_inverse(m, -kT, E),
                     lambda x: -kT / (1 + x), n)
             else:
                 # Non-degenerate: E = |M| + 2 k_BT artanh(x), f(E) dE smooth in x.
-                up = lambda x: M + 2 * kT * np.arctanh(x)
+                up = lambda x: thermal_map(M, kT, x)
                 sea = _integrate_sea(
                     q, w, A, M, 0.0, math.tanh(W / (2 * kT)), up,
-                    lambda E: np.tanh((E - M) / (2 * kT)),
-                    lambda x, m=m: (0.5 * (1 - np.tanh((up(x) - m) / (2 * kT)))
+                    lambda E: thermal_map_inverse(M, kT, E),
+                    lambda x, m=m: (fermi(up(x), m, kT)
                                     * 2 * kT / (1 - x ** 2)), n)
             out = out + occupied / (2 * np.pi * A ** 2) - sea / (4 * np.pi * A ** 2)
         out = np.where(q > 0, out, 0.0)
@@ -585,7 +582,7 @@ class MassiveDiracLayer:
 
     # ------------------------------------------- drag kinematics
     def q_support(self, T):
-        """Largest q (1/nm) with intraband transitions at |omega| ~ k_B T:
+        """Largest q (1/nm) with intraband transitions at ``|omega| ~ k_B T``:
         ``2 k(max(|mu|, |M|) + THERMAL_WINDOW k_B T)``."""
         e = max(abs(self.mu), abs(self.M)) + THERMAL_WINDOW * KB * T
         return 2 * float(self.wavevector(e))
@@ -692,15 +689,15 @@ class MassiveDiracLayer:
         # Centre at mu - omega/2, or at the window edge when mu lies outside
         # it (non-degenerate tail): keeps x away from +-1 (no round-off).
         cen = np.clip(mu - w / 2, elo, ehi)
-        xlo = np.tanh((elo - cen) / (2 * s))
-        xhi = np.tanh((ehi - cen) / (2 * s))
+        xlo = thermal_map_inverse(cen, s, elo)
+        xhi = thermal_map_inverse(cen, s, ehi)
         vhi = np.sqrt(np.maximum(xhi - xlo, 0))
         x, wx = _leggauss(n_k)
         half = 0.5 * vhi[..., None]
         v = half * (x + 1)
         # Clip away from +-1: tanh of the window edges may round to 1.
         xx = np.clip(xlo[..., None] + v ** 2, -1 + 1e-15, 1 - 1e-15)
-        E = cen[..., None] + 2 * s[..., None] * np.arctanh(xx)
+        E = thermal_map(cen[..., None], s[..., None], xx)
         E = np.maximum(E, emin[..., None])
         k = np.sqrt(np.maximum(E ** 2 - M ** 2, 0)) / A
         # k dk = (E/A^2) dE,  dE = 2 s dx/(1 - x^2),  dx = 2 v dv.
@@ -793,7 +790,6 @@ def low_temperature_drag_coefficients(active, passive, d, eps_r, n_q=400):
     weight ``(M_a M_p/(mu_a mu_p))^2 |V(2k_F)|^2`` (``e^{-4 k_F d}``), which is
     not part of this coefficient.  ``q = 2 k_F sin(u)`` removes one edge.
     """
-    from .drag import interlayer_potential
     qmax = 2 * min(active.fermi_wavevector, passive.fermi_wavevector)
     x, w = np.polynomial.legendre.leggauss(n_q)
     u = 0.25 * np.pi * (x + 1)
@@ -808,3 +804,62 @@ def low_temperature_drag_coefficients(active, passive, d, eps_r, n_q=400):
     syx = common * float(passive.berry_curvature(abs(passive.mu)))
     norm = active.drude_conductivity() * passive.drude_conductivity()
     return sxx / norm, syx / norm
+
+
+def _gl(a, b, n, cosmap=True):
+    """Gauss-Legendre nodes and weights on [a, b], cosine-mapped (edges
+    with inverse square roots) unless ``cosmap`` is False."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    if not cosmap:
+        return a + (b - a) * 0.5 * (x + 1), (b - a) * 0.5 * w
+    t = 0.5 * np.pi * (x + 1)
+    return a + (b - a) * 0.5 * (1 - np.cos(t)), (b - a) * 0.25 * np.pi * np.sin(t) * w
+
+
+def kramers_kronig_real(layer, q, w0, T, n=300):
+    """Re Pi(q, w0) of a :class:`MassiveDiracLayer` from its Im Pi (Kramers-Kronig).
+
+    ``(2/pi) P int_0^inf dw w Im Pi(w)/(w^2 - w0^2)`` with Im Pi from
+    ``response`` (the intraband code) below the light cone ``A q`` and from
+    ``pi_dynamic`` (interband) above it: an independent check of
+    :meth:`MassiveDiracLayer.pi_dynamic`.
+
+    Parameters
+    ----------
+    layer : MassiveDiracLayer
+    q : float
+        Wavevector (1/nm).
+    w0 : float
+        Energy ``hbar omega`` (eV), below the interband threshold (no pole in
+        the interband part).
+    T : float
+        Temperature (K), > 0.
+    n : int
+        Gauss-Legendre nodes per panel.
+
+    Returns
+    -------
+    float
+        Re Pi (1/(eV nm^2)).
+    """
+    A = layer.A
+    E = lambda k: np.sqrt(A ** 2 * k ** 2 + layer.M ** 2)
+    kf, Aq = layer.fermi_wavevector, A * q
+    edge = E(kf + q) - E(kf)
+    im = lambda w: layer.response(q, w, T, n_k=200)[0]
+    g0 = w0 * im(w0) if w0 < Aq else 0.0
+    total = 0.0
+    for a, b in ((0, min(w0, edge)), (min(w0, edge), edge), (edge, Aq)):
+        x, wx = _gl(a, b, n)
+        total += np.sum(wx * (x * im(x) - g0) / (x ** 2 - w0 ** 2))
+    total += g0 / (2 * w0) * np.log(abs((Aq - w0) / (Aq + w0)))
+    th = np.sqrt(Aq ** 2 + 4 * layer.M ** 2)
+    pts = sorted({th, E(kf) + E(abs(kf - q)), E(kf) + E(kf + q)})
+    pts = [Aq] + [p for p in pts if p >= th] + [4 * max(pts)]
+    for a, b in zip(pts[:-1], pts[1:]):
+        x, wx = _gl(a, b, n)
+        total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
+    s, ws = _gl(0.0, 1.0, n, cosmap=False)
+    x, wx = pts[-1] / s, ws * pts[-1] / s ** 2
+    total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
+    return 2 / np.pi * total

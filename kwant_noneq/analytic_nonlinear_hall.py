@@ -13,11 +13,11 @@ A nm / V^2 as in :mod:`kwant_noneq.nonlinear_hall`; ``sigma[c, a, b]`` with
 
 Derivation (docs/nonlinear_hall.md has the steps).  The tilt is
 proportional to the identity, so eigenvectors, and hence Omega, G, S, s,
-do not depend on alpha; only the occupations do.  With P = hv|k|,
+do not depend on alpha; only the occupations do.  With ``P = hv|k|``,
 E = sqrt(P^2 + Delta^2), P_F^2 = mu^2 - Delta^2 and t the tilt vector,
 ``f = theta(mu - E) - delta(mu - E) t.k + O(alpha^2)`` and
 ``sum_k d_c f X = -sum_k f d_c X``.  Two-band (and Kramers-pair) identities
-(n = d/|d|)::
+(``n = d/|d|``)::
 
     S^{eta a}_c = (n x d_a n)_eta / (2|d|),  G^{ab}_c = d_a n . d_b n / (4|d|),
     Omega_c = -n . (d_x n x d_y n) / 2,       s^eta_c = n_eta

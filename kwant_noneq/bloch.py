@@ -13,7 +13,7 @@ Conventions
 -----------
 * Units: k is in inverse length units of the builder's lattice (1/nm when the
   lattice constant is given in nm); energies are those of the builder
-  (eV in the ``systems`` package).
+  (eV in the :mod:`kwant_noneq.systems` models).
 * Fourier convention ("convention I", orbital positions inside the unit cell
   ignored)::
 

@@ -5,7 +5,7 @@ rate.
 A phase-coherent disordered edge localises: its typical transmission decays
 like ``exp(-L p)`` (``p`` the backscattering probability per unit length),
 never like the Ohmic ``1 / (1 + L p)`` the paper's resistive regime assumes
-(design.md section 6).  The paper assumes instead that forward scattering
+(docs/architecture.md, section 6.3).  The paper assumes instead that forward scattering
 equilibrates each branch locally, so that right and left movers have local
 chemical potentials ``mu_r(x)``, ``mu_l(x)``.  That is a chain of
 phase-coherent segments, each short enough to backscatter with probability

@@ -36,14 +36,14 @@ transition, ``Omega_z zhat x q`` (the anomalous term of Eq. 10; the active
 layer's topological Hall current is carried by interband coherence, changes
 no band occupation and so does not drag: result (i) of the paper).
 Collecting terms, with ``G_l(q, w) = int d^2k/(2pi)^2 F delta(E_{k+q} - E_k - w)
-(f_k - f_{k+q}) (l_l(k+q) - l_l(k))``:
+(f_k - f_{k+q}) (l_l(k+q) - l_l(k))``::
 
     sigma_D^{ab} = pi e^2/(4 hbar k_B T) int d^2q/(2pi)^2 int_{-inf}^{inf} dw
                    |V_12|^2 G_p^a G_a^b / sinh^2(w / 2 k_B T),
 
 which is Eq. (9) with ``chi_l = 2 pi G_l`` and the prefactor of Eq. (10).
 For isotropic layers ``G_a = tau_a g_a q_hat``, ``G_p = tau_p g_p q_hat +
-h_p zhat x q_hat`` and the angle of q gives a factor pi:
+h_p zhat x q_hat`` and the angle of q gives a factor pi::
 
     sigma_D^{xx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a tau_p g_a g_p / sinh^2
     sigma_D^{yx} = (e^2/hbar) 1/(16 k_B T) int_0^inf q dq int_{-inf}^{inf} dw |V_12|^2 tau_a g_a h_p / sinh^2
@@ -70,7 +70,8 @@ so the measured ``rho_D^yx`` is ~5 times the leading one and depends on
 ``M_a``), or explicit values (side jump and skew scattering of the layers'
 own currents, not computed here).
 
-Screening: the full 2x2 RPA matrix (:func:`interlayer_potential`) with the
+Screening: the full 2x2 RPA matrix
+(:func:`~kwant_noneq.coulomb.interlayer_potential`) with the
 retarded ``Pi_l(q, omega; T)`` of each layer (default
 ``screening="dynamic"``: ``layer.pi_dynamic``, intra- and interband, exact
 at finite T).  ``screening="static"`` uses ``Re Pi_l(q, 0; T=0) + i Im
@@ -101,34 +102,13 @@ import dataclasses
 import numpy as np
 
 from . import checks
-from .constants import COULOMB, HBAR_OVER_E2_OHM, KB
-from .analytic_drag import THERMAL_WINDOW
+from .constants import HBAR_OVER_E2_OHM, KB
+from .coulomb import interlayer_potential
+from .thermal import THERMAL_WINDOW
 
-__all__ = ["coulomb_potential", "interlayer_potential", "DragResult",
+__all__ = ["DragResult",
            "conductivity_tensor", "drag_resistivity",
            "drag_conductivity", "drag_vs_temperature", "drag_convergence"]
-
-
-def coulomb_potential(q, eps_r):
-    """Bare 2D Coulomb interaction ``2 pi e^2/(4 pi eps0 eps_r q)`` (eV nm^2)."""
-    eps_r = _real(eps_r, "eps_r", "dimensionless", positive=True)
-    return 2 * np.pi * COULOMB / (eps_r * np.asarray(q, dtype=float))
-
-
-def interlayer_potential(q, pi_a, pi_p, d, eps_r):
-    """Dynamically screened interlayer interaction of a double layer (RPA).
-
-    ``V_12 = v_q e^{-qd} / [(1 + v_q Pi_a)(1 + v_q Pi_p) - v_q^2 e^{-2qd} Pi_a Pi_p]``
-
-    with ``v_q = 2 pi e^2/(eps_r q)`` and complex ``Pi_l(q, omega)`` (the
-    full 2x2 RPA matrix inverted, not ``V_12/(1 + V (Pi_a + Pi_p))``).
-    Uniform dielectric ``eps_r`` around both layers.
-    """
-    d = _real(d, "d (layer separation)", "nm", positive=True)
-    q = np.asarray(q, dtype=float)
-    v = coulomb_potential(q, eps_r)
-    e = np.exp(-q * d)
-    return v * e / ((1 + v * pi_a) * (1 + v * pi_p) - (v * e) ** 2 * pi_a * pi_p)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ with a boolean mask selecting the sites of one edge.  Provides
   ``lambda`` and the part of the spin rotation linear in energy, fitted from
   the spin direction ``theta(E)`` of the edge's right mover.  For Eq. (1) of
   Balram et al. (PRL 123, 246803), ``tan theta = lambda k^2 / v =
-  lambda E^2 / v^3``; generic models add ``c_1 E`` (design.md section 6).
+  lambda E^2 / v^3``; generic models add ``c_1 E`` (docs/architecture.md, section 6.1).
 * :func:`dirac_pair` and :func:`projected_field`: the exchange potential
   projected on the edge's Kramers pair at the Dirac point, in the basis of
   right/left movers.  Its off-diagonal part ``b_perp`` opens the gap
@@ -15,14 +15,14 @@ with a boolean mask selecting the sites of one edge.  Provides
   Eq. (4), with the site-resolved spin texture of the edge state.  For Eq. (1)
   it reduces to ``2 |g <s_x>|``.
 * :func:`edge_coupling`: ``g_1D = U * period * sum_i P_i^2`` for a contact
-  interaction ``U`` (design.md section 6).
+  interaction ``U`` (docs/architecture.md, section 6.2).
 """
 import dataclasses
 
 import numpy as np
 
 from . import checks
-from .homogeneous import _crossings, check_in_edge_gap, edge_states
+from .homogeneous import band_crossings, check_in_edge_gap, edge_states
 
 __all__ = ["EdgeParameters", "edge_parameters", "dirac_pair", "projected_field",
            "edge_coupling", "generalized_gap"]
@@ -157,7 +157,7 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
     s_D = s_D / np.linalg.norm(s_D)
     energies = E_D + np.linspace(-window, window, n)
     energies = energies[np.abs(energies - E_D) > 1e-3 * window]
-    node, k, band, u, vv, _ = _crossings(bands, energies, None, nk=256)
+    node, k, band, u, vv, _ = band_crossings(bands, energies, None, nk=256)
     counts = np.bincount(node, minlength=len(energies))
     if counts.max() > 4:
         j = int(np.argmax(counts))

@@ -87,8 +87,7 @@ import threading
 import time
 
 import numpy as np
-
-from ._progress import progress_bar
+from tqdm.auto import tqdm
 
 __all__ = ["run_ensemble", "load_ensemble", "repair_results", "realisation_seeds",
            "salt", "EnsembleResult", "RepairReport", "SEED_SCHEME"]
@@ -329,8 +328,7 @@ def run_ensemble(task, n_realisations, master_seed, *, args=(), config=None,
         edited line, raises ``ValueError`` (see `repair_results`); a file in
         use by another running ensemble raises ``RuntimeError``.
     progress : bool or None
-        Show a progress bar (tqdm if installed, else a line on stderr) once a
-        run has lasted 2 s: ``None`` (default) or ``True``.  ``False`` shows
+        Show a progress bar (tqdm, on stderr) once a run has lasted 2 s: ``None`` (default) or ``True``.  ``False`` shows
         nothing.
 
     Returns
@@ -449,7 +447,10 @@ def _run(task, args, seeds, todo, values, executor, store, progress):
         # The watchdog starts in every worker, also those never given a task.
         executor = cf.ProcessPoolExecutor(max_workers=min(cores, len(todo)),
                                           initializer=_watch_parent)
-    bar = progress_bar(len(seeds), len(seeds) - len(todo), enabled=progress)
+    # delay: short runs stay silent.
+    bar = tqdm(total=len(seeds), initial=len(seeds) - len(todo), delay=2.0,
+               desc="ensemble", unit="realisation", file=sys.stderr, leave=True,
+               disable=not progress)
     futures = {}
     clean_exit = False
     try:

@@ -10,8 +10,8 @@ Eq. (3) of Balram et al., PRL 123, 246803 (2019), ``H_MF = -g <s> . sigma``,
 on a lattice.  A contact interaction ``g delta(r)`` in 2D is the onsite
 coupling ``U = g / a^2`` (``V_ij = U delta_ij``); the 1D coupling an edge
 state feels is ``g_1D = U a sum_i P_i^2`` with ``P_i`` the edge state's site
-weight (design.md section 6).  Energies in eV, distances in the units of the
-site positions (nm for :mod:`systems`).
+weight (docs/architecture.md, section 6.2).  Energies in eV, distances in the units of the
+site positions (nm for :mod:`kwant_noneq.systems`).
 """
 import numpy as np
 import scipy.sparse as sp
@@ -94,7 +94,7 @@ def exchange_field(spin, kernel):
 
 
 def exchange_potential(field, spin_operators):
-    """Sparse ``sum_i h_i . sigma_i`` over the sites' orbitals."""
+    """Sparse ``sum_i h_i.sigma_i`` over the sites' orbitals."""
     field = np.asarray(field, float)
     blocks = np.einsum("ic,cab->iab", field, np.asarray(spin_operators))
     return onsite_block_matrix(blocks).tocsr()

@@ -25,8 +25,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["BandGeometry", "band_geometry", "geometry_from_eigensystem",
-           "pauli_spin"]
+__all__ = ["BandGeometry", "band_geometry", "geometry_from_eigensystem"]
 
 
 @dataclasses.dataclass
@@ -47,7 +46,7 @@ class BandGeometry:
     spin : (..., nspin, n)
         Diagonal spin ``s^eta_nn`` (subspace-averaged for degenerate bands).
     spin_matrix : (..., nspin, n, n)
-        ``s^eta_nm`` in the eigenbasis (gauge dependent; |s_nm|^2 is not).
+        ``s^eta_nm`` in the eigenbasis (gauge dependent; ``|s_nm|^2`` is not).
     degenerate : (..., n, n) bool
         Which bands are degenerate with which (within ``degeneracy_tol``).
     """
@@ -60,20 +59,6 @@ class BandGeometry:
     spin: np.ndarray
     spin_matrix: np.ndarray
     degenerate: np.ndarray
-
-
-def pauli_spin(norbs, spin_block=None):
-    """Pauli spin operators (3, n, n) for ``n = 2 * m`` orbitals.
-
-    The default assumes spin is the fastest index (``kron(1_m, sigma)``), as
-    in ``tau ⊗ s`` models.
-    """
-    sig = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]],
-                    [[1, 0], [0, -1]]], dtype=complex)
-    if norbs % 2:
-        raise ValueError(f"need an even number of orbitals, got {norbs}")
-    eye = np.eye(norbs // 2) if spin_block is None else spin_block
-    return np.array([np.kron(eye, s) for s in sig])
 
 
 def band_geometry(H, k, spin=None, degeneracy_tol=1e-9):

@@ -28,13 +28,14 @@ from .exchange import (check_spin_operators, contact_kernel, exchange_field,
 from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
                      solve_fixed_point)
 from .params import allow_extra_params as allow_extra, check_params
-from .occupation import K_B, bias_window, check_reservoirs, fermi
+from .occupation import K_B, bias_window, check_reservoirs
 from .quadrature import gauss_kronrod_grid, integrate
+from .thermal import fermi
 
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
            "edge_states", "check_edge_window", "check_in_edge_gap",
-           "NoBandInWindow", "BandCrossingError"]
+           "NoBandInWindow", "BandCrossingError", "band_crossings"]
 
 
 class LeadBands:
@@ -100,7 +101,7 @@ class LeadBands:
 
 
 def cell_potential(field, spin_operators):
-    """Dense ``sum_i h_i . sigma_i`` on the cell's orbitals."""
+    """Dense ``sum_i h_i.sigma_i`` on the cell's orbitals."""
     blocks = np.einsum("ic,cab->iab", np.asarray(field, float), spin_operators)
     n, o, _ = blocks.shape
     pot = np.zeros((n * o, n * o), complex)
@@ -109,8 +110,30 @@ def cell_potential(field, spin_operators):
     return pot
 
 
-def _crossings(bands, energies, potential, nk, newton_steps=4):
-    """All ``(node, k, band)`` with ``E_band(k) = energies[node]``."""
+def band_crossings(bands, energies, potential, nk, newton_steps=4):
+    """All ``(node, k, band)`` with ``E_band(k) = energies[node]``.
+
+    Parameters
+    ----------
+    bands : LeadBands
+        The lead's bands.
+    energies : array_like
+        Energy nodes (eV).
+    potential : array or None
+        Onsite potential of the unit cell (as for :meth:`LeadBands.hamiltonian`).
+    nk : int
+        Points of the k-grid (``ka`` in [-pi, pi)) that brackets the crossings.
+    newton_steps : int
+        Newton refinements of each bracketed crossing.
+
+    Returns
+    -------
+    node, k, band, states, velocities, energies_at_k
+        One entry per crossing: the node index, ``ka`` (dimensionless), the
+        band index, the Bloch state of that band, its velocity ``dE/d(ka)``
+        (eV), and all band energies at that k (eV); the last three are
+        ``None`` when nothing crosses.
+    """
     nk = checks.integer("nk", nk, minimum=3,
                         remedy="the k-grid that brackets the band crossings")
     _check_potential(bands, potential)
@@ -226,7 +249,7 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
         return HomogeneousDensity(np.zeros((ncell, o, o), complex), 0.0, None,
                                   n_crossings=0)
     grid = gauss_kronrod_grid(breaks, n_panels)
-    node, k, band, u, v, _ = _crossings(bands, grid.energies, potential, nk)
+    node, k, band, u, v, _ = band_crossings(bands, grid.energies, potential, nk)
     if not len(k):
         raise NoBandInWindow(
             f"no band crosses the window [{lower:.6g}, {upper:.6g}]: the bias "

@@ -10,7 +10,7 @@ Why polar quadrature: the T = 0 integrands of nonlinear Hall responses are
 Fermi-surface integrals of smooth functions.  On rays from a centre inside
 each Fermi pocket, the crossing radius k_F(theta) is found to machine
 precision and the angular integral of a smooth periodic function by the
-trapezoid rule converges exponentially (design.md section 6).  A sharp step
+trapezoid rule converges exponentially (docs/architecture.md, section 6.4).  A sharp step
 on a uniform grid converges slowly and non-monotonically instead.
 
 Two integrators:
@@ -19,7 +19,7 @@ Two integrators:
   Fermi sea extends to infinity with a cut-off that is symmetric under
   k -> -k (a circle of radius ``k_cut`` plus a tail mapped by u = 1/k whose
   nodes come in +-k pairs), because the k-odd parts of Fermi-sea integrals
-  such as sum_k f S are only conditionally convergent (design.md section 6).
+  such as sum_k f S are only conditionally convergent (docs/architecture.md, section 6.5).
 * :class:`LatticePockets` for lattice models: fully occupied bands on a
   uniform Brillouin-zone grid (spectrally accurate for smooth periodic
   integrands), partially filled bands by polar quadrature in pockets around
@@ -31,6 +31,8 @@ Units: k in 1/nm, energies in eV; FS weights in 1/(nm^2 eV), sea weights in
 import dataclasses
 
 import numpy as np
+
+from .thermal import thermal_kernel
 
 __all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
            "FermiWindowRule", "fermi_window_rule",
@@ -559,7 +561,7 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
     ``func`` maps an energy (eV) to an array; the result has its shape.
     Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
     ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
-    analytic in the strip |Im x| < pi, so for smooth ``func`` the error
+    analytic in the strip ``|Im x| < pi``, so for smooth ``func`` the error
     falls like ``(8 pi^2 / step) exp(-2 pi^2 / step)`` (Poisson summation
     with the kernel's transform ``pi w / sinh(pi w)``: 2e-7 at step 1,
     1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
@@ -573,7 +575,7 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
         return np.asarray(func(mu))
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, n)
-    weight = (x[1] - x[0]) / (4 * np.cosh(x / 2) ** 2)
+    weight = (x[1] - x[0]) * thermal_kernel(x)
     return sum(wi * np.asarray(func(mu + kT * xi)) for xi, wi in zip(x, weight))
 
 
@@ -590,7 +592,7 @@ def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
     n = int(round(2 * span / step)) + 1
     x = np.linspace(-span, span, 2 * n - 1)
     vals = [np.asarray(func(mu + kT * xi)) for xi in x]
-    kernel = 1 / (4 * np.cosh(x / 2) ** 2)
+    kernel = thermal_kernel(x)
     h = x[1] - x[0]
     fine = sum(h * k * v for k, v in zip(kernel, vals))
     coarse = sum(2 * h * k * v for k, v in zip(kernel[::2], vals[::2]))
@@ -609,7 +611,7 @@ class FermiWindowRule:
     The first turns a T = 0 Fermi-surface sum into its thermal value; the
     second is the correction that turns a T = 0 Fermi sea at mu into the
     Fermi-Dirac weighted sea (``sum_k f g = Sea_mu(g) + int de (f -
-    theta) FS_e(g)``, exact).  Both kernels are analytic in |Im x| < pi but
+    theta) FS_e(g)``, exact).  Both kernels are analytic in ``|Im x| < pi`` but
     the second jumps at x = 0, so Gauss-Legendre panels on each half line
     (breakpoints ``0, 1.5, 4, 8, 14, span``) are used instead of a
     trapezoid.  For smooth F the error with 6 nodes per panel is ~1e-7 of
@@ -644,5 +646,5 @@ def fermi_window_rule(nodes_per_panel=6, span=24.0):
     xp, wp = np.concatenate(xs), np.concatenate(ws)
     x = np.concatenate([-xp[::-1], xp])
     w = np.concatenate([wp[::-1], wp])
-    return FermiWindowRule(x, w / (4 * np.cosh(x / 2) ** 2),
+    return FermiWindowRule(x, w * thermal_kernel(x),
                            w * np.sign(x) / (np.exp(np.abs(x)) + 1))

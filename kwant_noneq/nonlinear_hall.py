@@ -32,7 +32,7 @@ Eq. (8), with sum_k = int d^2k/(2pi)^2 per unit area, then splits into
 
 i.e. the factor printed ``s^{eta beta}_{n',k'}`` in Eq. (9) is the SBP
 ``S^{eta b}`` (a Fermi-sea sum over all occupied bands) and in Eq. (10) the
-diagonal spin ``s^eta_{n'n'}`` (design.md section 6 gives the same reading;
+diagonal spin ``s^eta_{n'n'}`` (docs/architecture.md, section 6.6;
 checked here).  ``d_b = d/dk_b``.  The same j_H with Omega~ = Omega +
 curl(e E G) gives the paper's INH, and with f -> f - (e tau/hbar) E.grad f::
 
@@ -44,12 +44,12 @@ dipole D_b = sum f d_b Omega.  Every response is antisymmetric in (c, a).
 
 Interaction: a number V0 (contact, eV nm^2), for which the k, k' sums
 factorise into products of single sums, or a callable V(q) (eV nm^2) of
-|q| (1/nm), evaluated on all node pairs.  Several flavours (valleys) are
+``|q|`` (1/nm), evaluated on all node pairs.  Several flavours (valleys) are
 coupled either only within a flavour (``valley_exchange="intra"``) or all
 with all (``"inter"``, the same V(k - k') with k measured from each
 flavour's own origin).  For H_T with a contact interaction the "inter"
 choice makes sigma_T vanish (each valley's factor is odd in xi); "intra"
-reproduces the paper's Fig. 3 (design.md section 6).
+reproduces the paper's Fig. 3 (docs/architecture.md, section 6.6).
 
 Units: k 1/nm, energies eV, tau ps, V eV nm^2.  Conductivities are in
 A nm / V^2 (2D sheet: j in A/nm for E in V/nm; multiply by 1e-9 for SI
@@ -68,7 +68,7 @@ from .kintegrate import fermi_window_rule, thermal_average_pair
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
            "enh_pt_conductivity", "exchange_field", "screened_interaction",
-           "CONDUCTIVITY_UNITS"]
+           "CONDUCTIVITY_UNITS", "exchange_factors"]
 
 CONDUCTIVITY_UNITS = "A nm / V^2"
 EPS2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
@@ -509,7 +509,7 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     flavours : Flavour or list of Flavour
     mu : float (eV);  tau : float (ps);  kT : float (eV)
     interaction : float or callable
-        Contact V0 (eV nm^2) or V(|q|) (eV nm^2, q in 1/nm).
+        Contact V0 (eV nm^2) or ``V(|q|)`` (eV nm^2, q in 1/nm).
     valley_exchange : {"intra", "inter"}
     thermal_step : float
         Contact interaction at T > 0: trapezoid step (in kT) of the thermal
@@ -526,7 +526,7 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     At T > 0 with a callable V(q) both Fermi-surface factors are weighted
     by -f': sigma(T) = int dE1 dE2 (-f'(E1)) (-f'(E2)) Sigma_0(E1, E2), with
     Sigma_0 the T = 0 pair sum between the surfaces at E1 and E2, coupled by
-    V(|k - k'|) (it no longer factorises).  See :func:`_thermal_screened`.
+    ``V(|k - k'|)`` (it no longer factorises).
     Bad inputs raise as in :func:`bcd_conductivity`.
     """
     flavours = _as_list(flavours)
@@ -598,8 +598,31 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     return _converged(compute, mu, kT, "ENH_PT")
 
 
-def _factors(flavours, m, refine, response):
-    """Per flavour: (sum_i a_i, sum_j c_j or b_j) at T = 0."""
+def exchange_factors(flavours, m, refine, response):
+    """The two factors of the contact-interaction exchange response at T = 0.
+
+    With a contact interaction ``V0`` the double sums of Eqs. (9)-(10)
+    factorise: ``sigma^{cab} ~ V0 sum_eta a^{ca, eta} c^{eta b}``.
+
+    Parameters
+    ----------
+    flavours : sequence of Flavour
+        The flavours (valleys) of the model.
+    m : float
+        Chemical potential (eV).
+    refine : int
+        Quadrature refinement (1: default nodes, 2: doubled).
+    response : {"ENH_T", "ENH_PT"}
+        Which response: ``c`` is the Fermi-surface spin factor
+        ``sum s^eta d_b f`` (ENH_T) or the Fermi-sea SBP ``sum S^{eta b} f``
+        (ENH_PT).
+
+    Returns
+    -------
+    ndarray, shape (n_flavours, 6 nspin)
+        Per flavour the Fermi-surface factor ``a^{ca, eta}`` (2 x 2 x nspin,
+        nm/eV) followed by ``c^{eta b}`` (nspin x 2), raveled.
+    """
     out = []
     for fl in flavours:
         q, g = _surface(fl, m, refine)
@@ -631,12 +654,12 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
         return pref * float(V0) * s
 
     coarse, fine = thermal_average_pair(
-        lambda m: _factors(flavours, m, 1, response), mu, kT, step)
+        lambda m: exchange_factors(flavours, m, 1, response), mu, kT, step)
     coarse, fine = product(coarse), product(fine)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
-    k0 = product(_factors(flavours, mu, 1, response))
-    k1 = product(_factors(flavours, mu, 2, response))
+    k0 = product(exchange_factors(flavours, mu, 1, response))
+    k1 = product(exchange_factors(flavours, mu, 2, response))
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
     return NonlinearHallResult(fine, conv, mu, kT, response)

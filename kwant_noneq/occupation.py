@@ -1,29 +1,16 @@
 """Reservoir occupations and the energy window where they differ.
 
-Energies in the Hamiltonian's unit (eV in :mod:`systems`); temperatures in
+Energies in the Hamiltonian's unit (eV in :mod:`kwant_noneq.systems`); temperatures in
 kelvin, converted once here with ``k_B`` of :mod:`kwant_noneq.constants`.  A system
 whose Hamiltonian is in another energy unit passes ``temperature`` already
 multiplied by ``k_B`` in that unit and ``boltzmann=1``.
 """
 import numpy as np
-from scipy.special import expit
 
 from .constants import KB as K_B
+from .thermal import THERMAL_WINDOW, fermi  # noqa: F401  (fermi: for importers)
 
-__all__ = ["K_B", "fermi", "check_reservoirs", "bias_window"]
-
-# Beyond this many kT from the chemical potential the Fermi function differs
-# from a step by less than exp(-36) ~ 2e-16 (double precision).
-_TAIL_KT = 36.0
-
-
-def fermi(energy, mu, kT):
-    """Fermi-Dirac occupation; ``kT = 0`` is the step ``energy < mu``
-    (with 1/2 exactly at ``mu``)."""
-    energy = np.asarray(energy, float)
-    if kT == 0:
-        return np.where(energy < mu, 1.0, np.where(energy == mu, 0.5, 0.0))
-    return expit(-(energy - mu) / kT)
+__all__ = ["K_B", "check_reservoirs", "bias_window"]
 
 
 def _finite(name, x):
@@ -75,7 +62,7 @@ def bias_window(mu, kT):
     """
     mu = np.asarray(mu, float)
     kT = np.asarray(kT, float)
-    lower = np.min(mu - _TAIL_KT * kT)
-    upper = np.max(mu + _TAIL_KT * kT)
+    lower = np.min(mu - THERMAL_WINDOW * kT)
+    upper = np.max(mu + THERMAL_WINDOW * kT)
     breaks = np.unique(np.concatenate([[lower, upper], mu]))
     return lower, upper, breaks

@@ -23,10 +23,10 @@ import numpy as np
 from . import checks
 from .bloch import bands
 from .constants import KB
+from .thermal import fermi, maldague_nodes, minus_fermi_derivative
 
-__all__ = ["fermi", "static_polarization", "dynamic_polarization_imag",
-           "dynamic_polarization_real", "band_density", "polar_rule", "uniform_rule",
-           "maldague_nodes"]
+__all__ = ["static_polarization", "dynamic_polarization_imag",
+           "dynamic_polarization_real", "band_density", "polar_rule", "uniform_rule"]
 
 
 def _real(value, name, unit, minimum=None, strict=False):
@@ -52,24 +52,6 @@ def _check_box(omega, mu, T, half_width, n):
     _real(T, "T", "K", minimum=0.0)
     _real(half_width, "half_width", "1/nm", minimum=0.0, strict=True)
     _count(n, "n")
-
-
-def fermi(E, mu, T):
-    """Fermi function; T in K (T = 0: a step with f(mu) = 1/2).  A negative
-    or non-finite T, or a non-finite mu, raises ValueError."""
-    mu = _real(mu, "mu", "eV")
-    T = _real(T, "T", "K", minimum=0.0)
-    E = np.asarray(E, dtype=float)
-    if T == 0:
-        return np.where(E < mu, 1.0, np.where(E > mu, 0.0, 0.5))
-    return 0.5 * (1 - np.tanh((E - mu) / (2 * KB * T)))
-
-
-def _minus_dfermi(E, mu, T):
-    if T == 0:
-        raise ValueError("degenerate static Lindhard terms need T > 0")
-    x = (np.asarray(E) - mu) / (2 * KB * T)
-    return 1 / (4 * KB * T * np.cosh(x) ** 2)
 
 
 def static_polarization(H, q, mu, T, kpoints, weights, vertex=None, chunk=20000):
@@ -115,12 +97,12 @@ def static_polarization(H, q, mu, T, kpoints, weights, vertex=None, chunk=20000)
             m = np.einsum("kan,kam->knm", u1.conj(), u2)
         else:
             m = np.einsum("kan,ab,kbm->knm", u1.conj(), vertex, u2)
-        f1, f2 = fermi(e1, mu, T), fermi(e2, mu, T)
+        f1, f2 = fermi(e1, mu, KB * T), fermi(e2, mu, KB * T)
         de = e1[:, :, None] - e2[:, None, :]
         df = f1[:, :, None] - f2[:, None, :]
         degenerate = np.abs(de) < 1e-10
         ratio = np.where(degenerate,
-                         -_minus_dfermi(0.5 * (e1[:, :, None] + e2[:, None, :]), mu, T),
+                         -minus_fermi_derivative(0.5 * (e1[:, :, None] + e2[:, None, :]), mu, KB * T),
                          df / np.where(degenerate, 1.0, de))
         total += -np.einsum("k,knm->", weights[start:start + chunk],
                             np.abs(m) ** 2 * ratio)
@@ -146,7 +128,7 @@ def band_density(H, mu, T, kpoints, weights, projector=None, neutral=0.0,
             weight = np.ones_like(e)
         else:
             weight = np.einsum("kan,ab,kbn->kn", u.conj(), projector, u).real
-        occ = fermi(e, mu, T) - (e < neutral)
+        occ = fermi(e, mu, KB * T) - (e < neutral)
         total += np.einsum("k,kn->", weights[start:start + chunk], weight * occ)
     return float(total) / (2 * np.pi) ** 2
 
@@ -166,7 +148,7 @@ def uniform_rule(reciprocal_vectors, n):
 
 
 def polar_rule(radius, n_r, n_theta, center=(0.0, 0.0)):
-    """Disk ``|k - center| < radius``: Gauss-Legendre in |k|, uniform angles."""
+    """Disk ``|k - center| < radius``: Gauss-Legendre in ``|k|``, uniform angles."""
     x, w = np.polynomial.legendre.leggauss(n_r)
     r = 0.5 * radius * (x + 1)
     wr = 0.5 * radius * w * r
@@ -244,7 +226,7 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
             terms = [(m2[:, i, j], [mu - e1[:, i], e2[:, j] - mu]),
                      (-m2[:, i, j], [mu - e2[:, j], e1[:, i] - mu])]
         else:
-            w = m2[:, i, j] * (fermi(e1[:, i], mu, T) - fermi(e2[:, j], mu, T))
+            w = m2[:, i, j] * (fermi(e1[:, i], mu, KB * T) - fermi(e2[:, j], mu, KB * T))
             terms = [(w, [])]
         for w, cons in terms:
             per = delta_integral(eps, w[tri_s], cell / 2, omega,
@@ -254,21 +236,6 @@ def dynamic_polarization_imag(H, q, omega, mu, center, half_width, n,
                                  f"of band pair {(i, j)}: enlarge half_width")
             total += per.sum()
     return float(np.pi * total / (2 * np.pi) ** 2)
-
-
-def maldague_nodes(mu, T, n_T):
-    """Nodes (eV) and weights of ``int dmu' F(mu') / (4 k_BT cosh^2((mu' - mu)/2k_BT))``
-    for ``mu`` in eV and ``T`` in K (Maldague's thermal average of T = 0 results).
-
-    With ``u = tanh((mu' - mu)/2k_BT)`` the weight is ``du/2`` on [-1, 1]:
-    Gauss-Legendre in u (exact for the thermal weight; F smooth in u when
-    mu' = mu + 2k_BT artanh(u) stays away from the kinks of F).
-    """
-    mu = _real(mu, "mu", "eV")
-    T = _real(T, "T", "K", minimum=0.0)
-    n_T = _count(n_T, "n_T")
-    x, w = np.polynomial.legendre.leggauss(n_T)
-    return mu + 2 * KB * T * np.arctanh(x), 0.5 * w
 
 
 def dynamic_polarization_real(H, q, omega, mu, center, half_width, n, vertex=None, T=0.0,

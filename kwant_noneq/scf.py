@@ -139,6 +139,9 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         given) and checked at the converged one: a
         :class:`~kwant_noneq.quadrature.QuadratureWarning` names the remedy
         when the estimate there exceeds the tolerance.
+    allow_extra_params : iterable of str, or True
+        Keys of ``params`` deliberately unknown to ``syst``
+        (:func:`kwant_noneq.params.check_params`).
 
     Notes
     -----
@@ -146,9 +149,6 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     ``rtol = tol / (20 max|h|)`` (clipped to [1e-14, 1e-6]): to first order
     the field then carries an error ``~ 2 rtol max|h| = tol / 10``, a tenth
     of the convergence criterion.
-    allow_extra_params : iterable of str, or True
-        Keys of ``params`` deliberately unknown to ``syst``
-        (:func:`kwant_noneq.params.check_params`).
 
     All arguments are checked before the energy grid's lead modes are
     computed.

@@ -33,7 +33,7 @@ import dataclasses
 import numpy as np
 
 from .bandedges import with_band_edges
-from .homogeneous import _crossings
+from .homogeneous import band_crossings as _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
 from . import checks
@@ -502,7 +502,7 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     orbital of site ``i``, ``<V_i V_j> = variance delta_ij``) in a long
     stretch of the lead, the reflection amplitude of unit-current Bloch
     states is ``r_lr = -i sum_i V_i psi_l(i)^dagger psi_r(i)`` (Fisher-Lee,
-    hbar = 1), so
+    hbar = 1), so::
 
         <|r_lr|^2> / L = variance * sum_{i in cell} |u_l(i)^dagger u_r(i)|^2
                          / (|v_l| |v_r| period),

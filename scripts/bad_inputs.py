@@ -3,7 +3,7 @@
 Run ``python scripts/bad_inputs.py [-v]`` from the repository root (about a
 minute: tiny systems).  Each case feeds one bad input to one entry point of
 :mod:`kwant_noneq` (density, scf, transport, homogeneous, edge, analytic,
-mixing), :mod:`systems.bhz` or the validation CLI and sorts the answer:
+mixing), :mod:`kwant_noneq.systems.bhz` or the validation CLI and sorts the answer:
 
 * clear: ``ValueError`` or ``TypeError`` (or a subclass) whose message names
   the parameter; for the regime cases a ``RegimeWarning`` that names the
@@ -37,7 +37,7 @@ from kwant_noneq.scf import solve_exchange  # noqa: E402
 from kwant_noneq.transport import (CurrentSolver, born_backscattering,  # noqa: E402
                                    differential_conductance, iv_sweep,
                                    landauer_current)
-from systems import bhz  # noqa: E402
+from kwant_noneq.systems import bhz  # noqa: E402
 
 # Fallbacks let the script run against an older checkout for comparison.
 RegimeWarning = getattr(analytic, "RegimeWarning", None) or type(
@@ -314,7 +314,7 @@ def cases(ribbon, params, lead, bands, mask):
     add("edge", "edge_coupling: U as a string", "U",
         lambda: edge.edge_coupling(bands, None, "2"))
 
-    # systems.bhz -------------------------------------------------------------------
+    # kwant_noneq.systems.bhz -------------------------------------------------------------
     for what, name, kw in [
             ("negative disorder", "disorder", dict(disorder=-0.1)),
             ("A as a string", "A", dict(A="1")),

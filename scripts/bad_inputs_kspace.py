@@ -20,12 +20,13 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from kwant_noneq import polarization as pol  # noqa: E402
+from kwant_noneq import thermal  # noqa: E402
 from kwant_noneq.analytic_drag import (MassiveDiracLayer,  # noqa: E402
                                        fermi_wavevector_from_density)
 from kwant_noneq.bloch import bloch_hamiltonian  # noqa: E402
-from kwant_noneq.drag import (coulomb_potential, drag_conductivity,  # noqa: E402
-                              drag_convergence, drag_vs_temperature,
-                              interlayer_potential)
+from kwant_noneq.coulomb import coulomb_potential, interlayer_potential  # noqa: E402
+from kwant_noneq.drag import (drag_conductivity, drag_convergence,  # noqa: E402
+                              drag_vs_temperature)
 from kwant_noneq.kintegrate import (ContinuumPolar, LatticePockets,  # noqa: E402
                                     fermi_window_rule, thermal_average,
                                     thermal_average_pair)
@@ -33,10 +34,10 @@ from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,  # noqa: E402
                                         enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity)
-from systems.dirac2d import (h_pt_continuum, h_pt_flavour,  # noqa: E402
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour,  # noqa: E402
                              h_t_continuum, h_t_flavours, paper_parameters,
                              spin_operators_t)
-from systems.ti_film import TIFilm  # noqa: E402
+from kwant_noneq.systems.ti_film import TIFilm  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 P = paper_parameters()
@@ -181,10 +182,10 @@ DRAG = [
     ("T", lambda: drag_convergence(LAYER, LAYER, 10.0, 20.0, -1.0)),
     ("eps_r", lambda: coulomb_potential(1.0, "20")),
     ("d", lambda: interlayer_potential(1.0, 0.1, 0.1, -1.0, 20.0)),
-    ("T", lambda: pol.fermi(0.1, 0.0, -5.0)),
-    ("mu", lambda: pol.fermi(0.1, NAN, 5.0)),
-    ("T", lambda: pol.maldague_nodes(0.1, NAN, 8)),
-    ("n_T", lambda: pol.maldague_nodes(0.1, 5.0, 0)),
+    ("kT", lambda: thermal.fermi(0.1, 0.0, -5.0)),
+    ("mu", lambda: thermal.fermi(0.1, NAN, 5.0)),
+    ("T", lambda: thermal.maldague_nodes(0.1, NAN, 8)),
+    ("n_T", lambda: thermal.maldague_nodes(0.1, 5.0, 0)),
     ("T", lambda: pol.static_polarization(lambda k: np.zeros(k.shape[:-1] + (1, 1)),
                                           [0.1, 0], 0.1, -1.0, np.zeros((1, 2)), [1.0])),
     ("half_width", lambda: pol.dynamic_polarization_imag(

@@ -39,11 +39,22 @@ if ! "$VENV/bin/python" -c "import kwant" >/dev/null 2>&1; then
     echo "building kwant 1.5.0 (about a minute)"
     $PIP install --no-build-isolation "kwant==1.5.0"
 fi
-EXTRAS="test,plot,distributed,ensemble,analysis"
+EXTRAS="test,plot,distributed,ensemble,analysis,docs"
 if command -v mpicc >/dev/null 2>&1; then
     EXTRAS="$EXTRAS,mpi"
 fi
-if ! "$VENV/bin/python" -c "import kwant_noneq, pytest, matplotlib, dask.distributed, tqdm, hypothesis, xarray, pandas" >/dev/null 2>&1 \
+# Checked from outside the repository: the installed package must provide
+# kwant_noneq.systems, and an older install that put top-level `systems` and
+# `validation` packages into site-packages is replaced.
+REPO=$(pwd)
+installed() {
+    (cd / && "$REPO/$VENV/bin/python" -c "
+import importlib.util as u, sys
+import kwant_noneq.systems, pytest, matplotlib, dask.distributed, tqdm, hypothesis, xarray, pandas
+import sphinx, numpydoc, myst_parser
+sys.exit(u.find_spec('systems') is not None or u.find_spec('validation') is not None)") >/dev/null 2>&1
+}
+if ! installed \
    || { [[ $EXTRAS == *mpi* ]] && ! "$VENV/bin/python" -c "import mpi4py" >/dev/null 2>&1; }; then
     $PIP install --no-build-isolation -e ".[$EXTRAS]"
 fi

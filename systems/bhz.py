@@ -18,7 +18,8 @@ x).  With ``D = rashba = bia = 0`` the edge along x carries the states of
 Eq. (1) of Balram et al., PRL 123, 246803 (2019), with ``hbar v = A`` and
 ``lambda = L3`` exactly (the edge subspace is invariant: the transverse
 problem is spin independent); the generic terms add a spin rotation linear in
-energy and a texture that varies across the edge (design.md section 6).
+energy and a texture that varies across the edge (docs/architecture.md,
+section 6.1).
 
 The ribbon runs along x; site tags are ``(i, j)`` with ``0 <= j < W`` and the
 *bottom edge* is ``j = 0``.
@@ -30,19 +31,16 @@ import kwant
 import tinyarray as ta
 
 from kwant_noneq.params import allow_extra_params
+from kwant_noneq.pauli import PAULI
 
 __all__ = ["SPIN", "default_params", "make_ribbon_lead", "make_ribbon",
            "bottom_edge_mask"]
 
-_s0 = np.eye(2)
-_sx = np.array([[0, 1], [1, 0]], complex)
-_sy = np.array([[0, -1j], [1j, 0]])
-_sz = np.diag([1.0, -1.0]).astype(complex)
-_P = (_s0, _sx, _sy, _sz)
+_s0, _sx, _sy, _sz = PAULI
 
 
 def _k(s, t):
-    return ta.array(np.kron(_P[s], _P[t]))
+    return ta.array(np.kron(PAULI[s], PAULI[t]))
 
 
 #: Spin operators (sigma_x, sigma_y, sigma_z) (x) tau_0 in the site basis.

@@ -30,16 +30,13 @@ import kwant
 
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.constants import COULOMB, velocity_to_hbar_v
-from kwant_noneq.geometry import pauli_spin
+from kwant_noneq.pauli import (SIGMA_0 as S0, SIGMA_X as SX, SIGMA_Y as SY,
+                               SIGMA_Z as SZ, pauli_spin)
 
 __all__ = ["paper_parameters", "h_t_continuum", "h_pt_continuum",
            "h_t_builder", "h_pt_builder", "spin_operators_t",
            "spin_operators_pt", "h_t_flavours", "h_pt_flavour"]
 
-S0 = np.eye(2, dtype=complex)
-SX = np.array([[0, 1], [1, 0]], dtype=complex)
-SY = np.array([[0, -1j], [1j, 0]])
-SZ = np.array([[1, 0], [0, -1]], dtype=complex)
 TY = SY
 
 

@@ -31,14 +31,10 @@ import numpy as np
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer
 from kwant_noneq.drag import drag_conductivity, drag_vs_temperature
+from kwant_noneq.pauli import SIGMA_X, SIGMA_Y, SIGMA_Z
 
 __all__ = ["per_cm2", "TIFilm", "continuum_hamiltonian", "make_lattice_film",
            "layer_projectors"]
-
-SIGMA_0 = np.eye(2)
-SIGMA_X = np.array([[0, 1], [1, 0]], dtype=complex)
-SIGMA_Y = np.array([[0, -1j], [1j, 0]])
-SIGMA_Z = np.diag([1.0, -1.0]).astype(complex)
 
 
 def per_cm2(n_cm2):

@@ -94,21 +94,15 @@ import kwant
 import tinyarray as ta
 
 from kwant_noneq.params import allow_extra_params
+from kwant_noneq.pauli import PAULI
 
 __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
            "make_slab_lead", "make_slab", "surface_projectors",
            "layer_weights", "surface_bands", "SurfaceFit",
            "surface_parameters", "hybridisation_gap", "decay_factor"]
 
-_s0 = np.eye(2)
-_sx = np.array([[0, 1], [1, 0]], complex)
-_sy = np.array([[0, -1j], [1j, 0]])
-_sz = np.diag([1.0, -1.0]).astype(complex)
-_P = (_s0, _sx, _sy, _sz)
-
-
 def _k(s, t):
-    return np.kron(_P[s], _P[t])
+    return np.kron(PAULI[s], PAULI[t])
 
 
 #: Spin operators (sigma_x, sigma_y, sigma_z) (x) tau_0 in the site basis

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import kwant
 
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 PARAMS = dict(A=1.5, B=-1.0, M=-1.0)
 

@@ -6,10 +6,7 @@ import kwant
 
 from kwant_noneq.bloch import (bands, bloch_hamiltonian, onsite_operator,
                                velocity_operators)
-
-SX = np.array([[0, 1], [1, 0]], complex)
-SY = np.array([[0, -1j], [1j, 0]])
-SZ = np.diag([1.0 + 0j, -1.0])
+from kwant_noneq.pauli import SIGMA_X as SX, SIGMA_Y as SY, SIGMA_Z as SZ
 
 
 def qwz_builder(a=0.5):

@@ -10,7 +10,7 @@ from kwant_noneq.exchange import (contact_kernel, exchange_potential,
 from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.mixing import ConvergenceError
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 P = bhz.default_params(A=1.5, B=-1.0, M=-1.0)
 S = bhz.SPIN / 2

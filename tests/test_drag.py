@@ -7,9 +7,9 @@ import pytest
 from kwant_noneq.constants import COULOMB, HBAR, HBAR_OVER_E2_OHM, KB
 from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large_d,
                                        low_temperature_drag_coefficients)
-from kwant_noneq.drag import (coulomb_potential, drag_conductivity, drag_convergence,
-                              interlayer_potential)
-from systems.ti_film import TIFilm, per_cm2
+from kwant_noneq.coulomb import coulomb_potential, interlayer_potential
+from kwant_noneq.drag import drag_conductivity, drag_convergence
+from kwant_noneq.systems.ti_film import TIFilm, per_cm2
 
 A, N = 0.41, per_cm2(1e12)
 

@@ -7,7 +7,7 @@ import pytest
 
 from kwant_noneq.analytic_drag import MassiveDiracLayer, fermi_wavevector_from_density
 from kwant_noneq.drag import drag_conductivity, drag_vs_temperature
-from systems.ti_film import TIFilm, per_cm2
+from kwant_noneq.systems.ti_film import TIFilm, per_cm2
 
 N = per_cm2(1e12)
 LAYER = MassiveDiracLayer.from_density(N, 0.41, 0.01, 0.1)
@@ -125,12 +125,13 @@ def test_polarization_inputs_named():
     """Lattice polarisation helpers of the drag validation: a negative T
     no longer inverts the Fermi function, strings and NaN are refused."""
     from kwant_noneq import polarization as pol
-    with pytest.raises(ValueError, match="T must be >= 0"):
-        pol.fermi(0.1, 0.0, -5.0)
+    from kwant_noneq import thermal
+    with pytest.raises(ValueError, match="kT must be >= 0"):
+        thermal.fermi(0.1, 0.0, -5.0)
     with pytest.raises(ValueError, match="mu must be finite"):
-        pol.fermi(0.1, float("nan"), 5.0)
+        thermal.fermi(0.1, float("nan"), 5.0)
     with pytest.raises(TypeError, match="n_T"):
-        pol.maldague_nodes(0.1, 5.0, 2.5)
+        thermal.maldague_nodes(0.1, 5.0, 2.5)
     H = lambda k: np.zeros(k.shape[:-1] + (1, 1))
     with pytest.raises(ValueError, match="T must be > 0"):
         pol.static_polarization(H, [0.1, 0], 0.1, 0.0, np.zeros((1, 2)), [1.0])
@@ -138,4 +139,4 @@ def test_polarization_inputs_named():
         pol.dynamic_polarization_imag(H, [0.1, 0], 0.01, 0.1, (0, 0), -1.0, 8)
     with pytest.raises(TypeError, match="omega"):
         pol.dynamic_polarization_real(H, [0.1, 0], "0", 0.1, (0, 0), 1.0, 8)
-    assert pol.fermi(0.1, 0.1, 0.0) == 0.5
+    assert thermal.fermi(0.1, 0.1, 0.0) == 0.5

@@ -14,7 +14,7 @@ from kwant_noneq.factorization import SolverCounts
 from kwant_noneq.scattering import LeadModes, ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.transport import CurrentSolver, iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 P = bhz.default_params(A=1.5, B=-1.0, M=-1.0, L3=0.5)
 BIAS = [0.095, 0.105]

@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 import kwant
-from kwant_noneq import _progress
+from kwant_noneq import ensemble
 from kwant_noneq.ensemble import (EnsembleResult, load_ensemble, realisation_seeds,
                                   repair_results, run_ensemble, salt)
 from kwant_noneq.scattering import ScatteringStates
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 TESTS_DIR = pathlib.Path(__file__).resolve().parent
 REPO_DIR = TESTS_DIR.parent
@@ -495,28 +495,28 @@ def test_foreign_file_is_refused(tmp_path):
 # -- progress -----------------------------------------------------------------
 
 
-def test_line_progress_fallback():
-    out = io.StringIO()
-    bar = _progress._LineProgress(4, 1, delay=0.0, desc="ens", file=out)
-    for _ in range(3):
-        bar.update(1)
-    bar.close()
-    text = out.getvalue()
-    assert "ens: 4/4 (100%)" in text and text.endswith("\n")
-    quiet = io.StringIO()
-    bar = _progress._LineProgress(4, 0, delay=60.0, desc="ens", file=quiet)
-    bar.update(4)
-    bar.close()
-    assert quiet.getvalue() == ""  # short runs stay silent
+def test_progress_bar_is_tqdm(monkeypatch):
+    """progress=True shows tqdm's bar (on stderr, after 2 s), counting
+    realisations already on file as done."""
+    made = []
 
+    class Bar:
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+            self.n = kwargs["initial"]
 
-def test_tqdm_progress():
-    pytest.importorskip("tqdm")
-    out = io.StringIO()
-    bar = _progress.progress_bar(5, 2, delay=0.0, file=out)
-    bar.update(3)
-    bar.close()
-    assert "5/5" in out.getvalue()
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            made.append(self.n)
+
+    monkeypatch.setattr(ensemble, "tqdm", Bar)
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(gaussian_scalar, 3, 1, executor=pool, progress=True)
+    assert made[0]["total"] == 3 and made[0]["initial"] == 0
+    assert made[0]["disable"] is False and made[0]["delay"] == 2.0
+    assert made[-1] == 3
 
 
 def test_progress_false_prints_nothing(capsys):

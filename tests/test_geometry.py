@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kwant_noneq.geometry import band_geometry, geometry_from_eigensystem
-from systems.dirac2d import (h_pt_builder, h_pt_continuum, h_t_continuum,
+from kwant_noneq.systems.dirac2d import (h_pt_builder, h_pt_continuum, h_t_continuum,
                              paper_parameters, spin_operators_pt,
                              spin_operators_t)
 from kwant_noneq.bloch import bloch_hamiltonian

@@ -5,7 +5,7 @@ import pytest
 from kwant_noneq import analytic, edge
 from kwant_noneq.homogeneous import (LeadBands, edge_gap, homogeneous_density,
                                      solve_homogeneous_exchange)
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 W = 16          # edge-edge splitting 1.4e-7 eV at these parameters
 

@@ -1,8 +1,6 @@
 """Bad inputs give errors that name the parameter and the remedy, before the
 expensive work; results outside a formula's regime come with a warning."""
 import json
-import sys
-import types
 import warnings
 
 import kwant
@@ -20,7 +18,7 @@ from kwant_noneq.params import allow_extra_params, check_params
 from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.transport import CurrentSolver, iv_sweep
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 BASE = dict(A=1.5, B=-1.0, M=-1.0)
 BIAS = [0.095, 0.105]
@@ -260,37 +258,6 @@ def test_iv_sweep_checks_everything_first(ribbon, monkeypatch):
             iv_sweep(ribbon, bhz.SPIN, 0.1, [0.01, 0.02], 0.0, params, **kw)
     with pytest.raises(TypeError, match="temperatures"):
         iv_sweep(ribbon, bhz.SPIN, 0.1, [0.01, 0.02], "hot", params, U=1.0)
-
-
-def test_validation_json_path_checked_before_running(tmp_path, monkeypatch):
-    import validation.__main__ as cli
-    monkeypatch.setattr(cli, "run_cases", _never_called)
-    blocker = tmp_path / "a_file"
-    blocker.write_text("")
-    for bad in (tmp_path, blocker / "records.json"):
-        with pytest.raises(SystemExit) as info:
-            cli.main(["drag", "--json", str(bad)])
-        assert info.value.code == 2
-
-
-def test_validation_records_survive_a_failing_case(tmp_path, monkeypatch):
-    from validation.records import compare, run_cases
-
-    ok = types.ModuleType("validation.cases._never_silent_ok")
-    ok.run = lambda figdir: [compare("fake", "x", 1.0, 1.0, 1e-12)]
-    bad = types.ModuleType("validation.cases._never_silent_bad")
-
-    def fail(figdir):
-        raise RuntimeError("late failure")
-    bad.run = fail
-    monkeypatch.setitem(sys.modules, ok.__name__, ok)
-    monkeypatch.setitem(sys.modules, bad.__name__, bad)
-    path = tmp_path / "out" / "records.json"
-    with pytest.raises(RuntimeError, match="late failure"):
-        run_cases(["_never_silent_ok", "_never_silent_bad"], tmp_path / "fig",
-                  json_path=path)
-    saved = json.loads(path.read_text())
-    assert [r["quantity"] for r in saved] == ["x"]
 
 
 # 6. regimes --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,
                                         enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity, screened_interaction)
-from systems.dirac2d import (h_pt_continuum, h_t_continuum, paper_parameters,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_t_continuum, paper_parameters,
                              spin_operators_pt, spin_operators_t)
 
 P = paper_parameters()
@@ -182,7 +182,7 @@ def test_lattice_pockets_match_continuum_pocket():
     continuum up to (k_F a)^2 lattice corrections."""
     from kwant_noneq.bloch import bloch_hamiltonian
     from kwant_noneq.kintegrate import LatticePockets
-    from systems.dirac2d import h_t_builder
+    from kwant_noneq.systems.dirac2d import h_t_builder
     mu, a = 0.1, 0.1
     H = bloch_hamiltonian(h_t_builder(1, a=a), model(0.1))
     lp = LatticePockets(2 * np.pi / a * np.eye(2), [(0, 0)], 8.0, n_grid=64,

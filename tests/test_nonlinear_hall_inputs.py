@@ -11,7 +11,7 @@ from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,
                                         enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity)
-from systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_continuum,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_continuum,
                              h_t_flavours, paper_parameters, spin_operators_t)
 
 P = paper_parameters()
@@ -133,7 +133,7 @@ def test_sea_cutoff_inside_the_fermi_surface_is_refused():
 
 def test_lattice_pocket_too_small_is_refused():
     from kwant_noneq.bloch import bloch_hamiltonian
-    from systems.dirac2d import h_t_builder
+    from kwant_noneq.systems.dirac2d import h_t_builder
     a = 0.5
     H = bloch_hamiltonian(h_t_builder(1, a), dict(delta=0.05, hbar_vx=HV,
                                                   hbar_vy=HV, alpha=0.0))

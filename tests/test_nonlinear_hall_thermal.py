@@ -6,7 +6,7 @@ from kwant_noneq.kintegrate import ContinuumPolar, fermi_window_rule
 from kwant_noneq.nonlinear_hall import (Flavour, enh_pt_conductivity,
                                         enh_t_conductivity,
                                         screened_interaction)
-from systems.dirac2d import (h_pt_continuum, h_t_continuum, paper_parameters,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_t_continuum, paper_parameters,
                              spin_operators_pt, spin_operators_t)
 
 P = paper_parameters()
@@ -125,7 +125,7 @@ def test_caches_follow_the_hamiltonian():
     """The mu-independent caches (lattice grid geometry, ray grids) must not
     serve a Flavour whose Hamiltonian was replaced: the result equals a
     fresh computation."""
-    from systems.dirac2d import h_pt_flavour
+    from kwant_noneq.systems.dirac2d import h_pt_flavour
     p = dict(P, alpha=0.1 * HV)
     fl = h_pt_flavour(p, lattice=True, n_grid=32, n_angles=16, n_radial=8)
     enh_pt_conductivity(fl, 0.15, V0)                      # fills the caches

@@ -5,9 +5,10 @@ import pytest
 from kwant_noneq.constants import KB
 from kwant_noneq.analytic_drag import MassiveDiracLayer, pi_vacuum_static
 from kwant_noneq.bloch import bloch_hamiltonian
-from kwant_noneq.polarization import (band_density, dynamic_polarization_real, fermi,
+from kwant_noneq.polarization import (band_density, dynamic_polarization_real,
                                       polar_rule, static_polarization, uniform_rule)
-from systems.ti_film import continuum_hamiltonian, layer_projectors, make_lattice_film
+from kwant_noneq.thermal import fermi
+from kwant_noneq.systems.ti_film import continuum_hamiltonian, layer_projectors, make_lattice_film
 
 A = 0.41
 
@@ -121,7 +122,7 @@ def test_flavour_counting_wilson_vs_naive():
     pa, _ = layer_projectors()
     kp, w = uniform_rule(2 * np.pi / a * np.eye(2), 300)
     E = np.linspace(M, mu + 40 * KB * T, 20001)
-    ncone = np.trapz(E / (2 * np.pi * A ** 2) * fermi(E, mu, T), E)
+    ncone = np.trapz(E / (2 * np.pi * A ** 2) * fermi(E, mu, KB * T), E)
     counts = []
     for B in (A * a / 2, 0.0):
         H = bloch_hamiltonian(make_lattice_film(a), dict(A=A, B=B, M_a=M, M_p=0.02))

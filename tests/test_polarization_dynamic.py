@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from kwant_noneq.analytic_drag import MassiveDiracLayer, pi_vacuum, pi_vacuum_static
+from kwant_noneq.analytic_drag import (MassiveDiracLayer, kramers_kronig_real, pi_vacuum,
+                                       pi_vacuum_static)
 from kwant_noneq.drag import drag_conductivity
-from validation.cases.drag import kramers_kronig_real
 
 A = 0.41
 
@@ -101,7 +101,7 @@ def test_dynamic_screening_changes_drag_little():
 @pytest.mark.parametrize("region", ["intraband", "interband"])
 def test_lattice_im_pi_triangle_method(region):
     from kwant_noneq.polarization import dynamic_polarization_imag
-    from systems.ti_film import continuum_hamiltonian, layer_projectors
+    from kwant_noneq.systems.ti_film import continuum_hamiltonian, layer_projectors
     M, mu = 0.03, 0.15
     layer = MassiveDiracLayer(A, M, mu)
     kf = layer.fermi_wavevector

@@ -22,7 +22,7 @@ from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,
                                         enh_t_conductivity, inh_conductivity)
 from kwant_noneq.occupation import check_reservoirs, fermi
 from kwant_noneq.quadrature import gauss_kronrod_grid, integrate
-from systems.dirac2d import (h_pt_continuum, h_t_continuum, spin_operators_pt,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_t_continuum, spin_operators_pt,
                              spin_operators_t)
 
 FAST = settings(max_examples=12, deadline=None,

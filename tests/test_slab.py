@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import kwant
 
-from systems import ti_slab
+from kwant_noneq.systems import ti_slab
 
 A = 0.5                     # lattice constant [nm] used throughout
 CLEAN = dict(D1=0.0, D2=0.0)   # particle-hole symmetric: v = A2, lambda = R

@@ -12,7 +12,7 @@ from kwant_noneq.analytic import backscattering_rate_eq5_shifted
 from kwant_noneq.transport import (CurrentSolver, born_backscattering, differential_conductance,
                                    iv_sweep, landauer_current,
                                    transmission_matrix)
-from systems import bhz
+from kwant_noneq.systems import bhz
 
 BASE = dict(A=1.5, B=-1.0, M=-1.0, L3=0.5)
 

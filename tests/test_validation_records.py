@@ -1,13 +1,15 @@
 import ast
 import json
 import pathlib
+import sys
+import types
 
 import numpy as np
 import pytest
 
 from validation import compare
 from validation.records import (Record, all_ok, available_cases, exit_status,
-                                format_table, write_json)
+                                format_table, run_cases, write_json)
 
 CASES = pathlib.Path(__file__).resolve().parents[1] / "validation" / "cases"
 
@@ -106,3 +108,36 @@ def test_drag_case_declares_d4_law_expected_failure_and_splits_mp_peak():
                for q in ("Mp_peak_falloff_low_over_high_density",
                          "Mp_peak_position_low_over_high_density")
                for kw in names[q])
+
+
+# Moved from test_never_silent.py: tests of validation belong here.
+def test_validation_json_path_checked_before_running(tmp_path, monkeypatch):
+    import validation.__main__ as cli
+
+    def never_called(*args, **kwargs):
+        raise AssertionError("the cases ran before the --json path was checked")
+    monkeypatch.setattr(cli, "run_cases", never_called)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for bad in (tmp_path, blocker / "records.json"):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["drag", "--json", str(bad)])
+        assert info.value.code == 2
+
+
+def test_validation_records_survive_a_failing_case(tmp_path, monkeypatch):
+    ok = types.ModuleType("validation.cases._never_silent_ok")
+    ok.run = lambda figdir: [compare("fake", "x", 1.0, 1.0, 1e-12)]
+    bad = types.ModuleType("validation.cases._never_silent_bad")
+
+    def fail(figdir):
+        raise RuntimeError("late failure")
+    bad.run = fail
+    monkeypatch.setitem(sys.modules, ok.__name__, ok)
+    monkeypatch.setitem(sys.modules, bad.__name__, bad)
+    path = tmp_path / "out" / "records.json"
+    with pytest.raises(RuntimeError, match="late failure"):
+        run_cases(["_never_silent_ok", "_never_silent_bad"], tmp_path / "fig",
+                  json_path=path)
+    saved = json.loads(path.read_text())
+    assert [r["quantity"] for r in saved] == ["x"]

@@ -20,13 +20,15 @@ from scipy.optimize import minimize_scalar
 
 from kwant_noneq.constants import COULOMB, HBAR, KB, HBAR_OVER_E2_OHM
 from kwant_noneq.analytic_drag import (MassiveDiracLayer, drag_resistivity_large_d,
+                                       kramers_kronig_real,
                                        low_temperature_drag_coefficients)
 from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.drag import drag_conductivity
-from kwant_noneq.polarization import (maldague_nodes, band_density, dynamic_polarization_imag,
-                                      dynamic_polarization_real, fermi, polar_rule,
+from kwant_noneq.polarization import (band_density, dynamic_polarization_imag,
+                                      dynamic_polarization_real, polar_rule,
                                       static_polarization, uniform_rule)
-from systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
+from kwant_noneq.thermal import fermi, maldague_nodes
+from kwant_noneq.systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
                              make_lattice_film, per_cm2)
 from validation.records import compare
 
@@ -56,42 +58,6 @@ def run(figdir):
 
 
 # ----------------------------------------------------------------- Pi
-def _gl(a, b, n, cosmap=True):
-    x, w = np.polynomial.legendre.leggauss(n)
-    if not cosmap:
-        return a + (b - a) * 0.5 * (x + 1), (b - a) * 0.5 * w
-    t = 0.5 * np.pi * (x + 1)
-    return a + (b - a) * 0.5 * (1 - np.cos(t)), (b - a) * 0.25 * np.pi * np.sin(t) * w
-
-
-def kramers_kronig_real(layer, q, w0, T, n=300):
-    """``(2/pi) P int_0^inf dw w Im Pi(w)/(w^2 - w0^2)`` with Im Pi from
-    ``response`` (the existing intraband code) below the light cone A q and
-    from ``pi_dynamic`` (interband) above it.  ``w0`` must lie below the
-    interband threshold (no pole in the interband part)."""
-    A = layer.A
-    E = lambda k: np.sqrt(A ** 2 * k ** 2 + layer.M ** 2)
-    kf, Aq = layer.fermi_wavevector, A * q
-    edge = E(kf + q) - E(kf)
-    im = lambda w: layer.response(q, w, T, n_k=200)[0]
-    g0 = w0 * im(w0) if w0 < Aq else 0.0
-    total = 0.0
-    for a, b in ((0, min(w0, edge)), (min(w0, edge), edge), (edge, Aq)):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * (x * im(x) - g0) / (x ** 2 - w0 ** 2))
-    total += g0 / (2 * w0) * np.log(abs((Aq - w0) / (Aq + w0)))
-    th = np.sqrt(Aq ** 2 + 4 * layer.M ** 2)
-    pts = sorted({th, E(kf) + E(abs(kf - q)), E(kf) + E(kf + q)})
-    pts = [Aq] + [p for p in pts if p >= th] + [4 * max(pts)]
-    for a, b in zip(pts[:-1], pts[1:]):
-        x, wx = _gl(a, b, n)
-        total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    s, ws = _gl(0.0, 1.0, n, cosmap=False)
-    x, wx = pts[-1] / s, ws * pts[-1] / s ** 2
-    total += np.sum(wx * x * layer.pi_dynamic(q, x, T).imag / (x ** 2 - w0 ** 2))
-    return 2 / np.pi * total
-
-
 def _polarisation(figdir, plt):
     out = []
     layer = _layer()
@@ -125,13 +91,17 @@ def _polarisation(figdir, plt):
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
     ax[0].plot(q / kf, layer.pi_static_T0(q) / D, label="T=0 closed form")
     ax[0].plot(q / kf, layer.pi_static(q, 100.0) / D, "--", label="T=100 K (Maldague)")
-    ax[0].set_xlabel("q / k_F"); ax[0].set_ylabel("Pi(q,0) / D(mu)"); ax[0].legend()
+    ax[0].set_xlabel("q / k_F"); ax[0].set_ylabel("Pi(q, 0) / D(mu)"); ax[0].legend()
     qs = np.linspace(0.05, 2.2, 40) * kf
     for T in (0.1, 20.0):
         im, _, _ = layer.response(qs, 1e-5, T)
         ax[1].plot(qs / kf, im / 1e-5, "o", ms=3, label=f"Im Pi/omega, T={T} K")
     ax[1].plot(q / kf, layer.im_pi_slope(q), "k-", label="S(q), T=0")
-    ax[1].set_xlabel("q / k_F"); ax[1].set_ylabel("1/(eV^2 nm^2)"); ax[1].legend(fontsize=7)
+    # S(q) ~ 1/q at small q: log axes show the divergence (a straight line)
+    # and the finite-T points over the whole range; above 2 k_F it vanishes.
+    ax[1].set_xscale("log"); ax[1].set_yscale("log", nonpositive="mask")
+    ax[1].set_xlabel("q / k_F"); ax[1].set_ylabel("Im Pi / omega (1/(eV^2 nm^2))")
+    ax[1].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_polarisation.png", dpi=110); plt.close(fig)
     return out
 
@@ -143,7 +113,7 @@ def _lattice(figdir, plt):
     # Flavour counting: carrier density of one layer over the whole BZ.
     a, M, mu, T = 0.5, 0.03, 0.15, 232.0
     kp, w = uniform_rule(2 * np.pi / a * np.eye(2), 600)
-    ncont = quad(lambda E: E / (2 * np.pi * A ** 2) * fermi(E, mu, T), abs(M),
+    ncont = quad(lambda E: E / (2 * np.pi * A ** 2) * fermi(E, mu, KB * T), abs(M),
                  mu + 40 * KB * T, points=[mu])[0]
     counts = {}
     for B in (A * a / 2, 0.0):
@@ -190,7 +160,7 @@ def _lattice(figdir, plt):
     ax.plot(r[:, 0], r[:, 1], "s", label="lattice a=0.1 nm")
     ax.plot(r[:, 0], r[:, 2], "o", label="lattice a=0.05 nm")
     ax.plot(r[:, 0], r[:, 3], "x", label="Richardson")
-    ax.set_xlabel("q / k_F"); ax.set_ylabel("Pi(mu) - Pi(0)  (1/(eV nm^2))"); ax.legend(fontsize=7)
+    ax.set_xlabel("q / k_F"); ax.set_ylabel("Pi(mu) - Pi(0) (1/(eV nm^2))"); ax.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_lattice_pi.png", dpi=110); plt.close(fig)
     return out
 
@@ -584,7 +554,7 @@ def _separation(figdir, plt):
         l, = ax.loglog(ds, rho, "o", ms=3, label=f"eps_r={eps:g}")
         ax.loglog(ds, [drag_resistivity_large_d(T, dd, eps, kf, kf) for dd in ds], "-",
                   color=l.get_color(), lw=0.8)
-    ax.set_xlabel("d (nm)"); ax.set_ylabel("rho_D^xx (hbar/e^2), T=0.1 K")
+    ax.set_xlabel("d (nm)"); ax.set_ylabel("rho_D^xx (hbar/e^2), T = 0.1 K")
     ax.set_title("lines: d^-4 law (q_TF d >> 1)", fontsize=8); ax.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(figdir / "drag_separation.png", dpi=110); plt.close(fig)
     return out

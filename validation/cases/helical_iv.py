@@ -1,7 +1,7 @@
 """Nonlinear I-V of a disordered helical edge: BHZ ribbon against Eq. (5)-(9)
 of Balram et al., PRL 123, 246803 (2019).
 
-Lattice: the BHZ ribbon of :mod:`systems.bhz` (a = 1 nm, A = 1.5 eV nm,
+Lattice: the BHZ ribbon of :mod:`kwant_noneq.systems.bhz` (a = 1 nm, A = 1.5 eV nm,
 B = -1 eV nm^2, M = -1 eV, L3 = 0.5 eV nm^3, W = 12 sites: edge decay
 ~1.3 nm, the two edges' states do not overlap to 1e-15), contact interaction
 U, uniform onsite disorder of full width ``W_d`` in the scattering region.
@@ -65,7 +65,7 @@ from kwant_noneq.homogeneous import (LeadBands, cell_potential,
                                      solve_homogeneous_exchange)
 from kwant_noneq.analytic import backscattering_rate_eq5_shifted
 from kwant_noneq.transport import born_backscattering
-from systems import bhz
+from kwant_noneq.systems import bhz
 from validation.records import compare
 
 CASE = "helical_iv"

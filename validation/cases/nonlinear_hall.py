@@ -1,7 +1,7 @@
 """Nonlinear Hall: BCD, INH and exchange nonlinear Hall (seed paper 001).
 
 Numerics (kwant_noneq.nonlinear_hall on the continuum models and on the
-Kwant lattice builders of systems.dirac2d) against the closed forms at first
+Kwant lattice builders of kwant_noneq.systems.dirac2d) against the closed forms at first
 order in the tilt (kwant_noneq.analytic_nonlinear_hall), symmetry zeros,
 large-mu exponents, lattice vs continuum, and the figures of Fig. 2 and
 Fig. 3.  Conductivities in A nm / V^2 (multiply by 1e-9 for A m / V^2).
@@ -14,7 +14,7 @@ from kwant_noneq.geometry import band_geometry
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
                                         inh_conductivity, screened_interaction)
-from systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
+from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
                              paper_parameters, spin_operators_pt)
 from validation.records import compare
 
@@ -222,8 +222,8 @@ def lattice_records():
         "B^{2x}_lattice - B^{2x}_continuum at mu = 150 meV vs in the gap"))
     # Lattice ENH_PT = continuum + (e^3/hbar) V0 A^{xy,eta} dB^{eta x}.
     mu = 0.15
-    from kwant_noneq.nonlinear_hall import _factors
-    fac = _factors([ptl], mu, 2, "ENH_PT")[0]
+    from kwant_noneq.nonlinear_hall import exchange_factors
+    fac = exchange_factors([ptl], mu, 2, "ENH_PT")[0]
     A = fac[:12].reshape(2, 2, 3)
     corr = E2_OVER_HBAR * V0 * np.einsum("cae,eb->cab", A, offs[0])
     lat = enh_pt_conductivity(ptl, mu, V0)
