@@ -17,7 +17,7 @@ that pass ``params`` on do not need to know about it.
 import collections.abc
 import difflib
 
-__all__ = ["ParameterDict", "allow_extra_params", "system_parameters",
+__all__ = ["ParameterDict", "allow_extra_params", "model_params", "system_parameters",
            "check_params"]
 
 
@@ -129,3 +129,64 @@ def check_params(syst, params, allow_extra=()):
             f"system's parameters are {sorted(known)}.  Fix the name, or pass "
             f"allow_extra_params={tuple(unknown)!r} if the key is deliberate")
     return params
+
+
+def model_params(model, defaults, overrides, units, region_only=()):
+    """A model's parameter dict: ``defaults`` updated with ``overrides``,
+    every override checked before any system is built.
+
+    Parameters
+    ----------
+    model : str
+        The model's name, for the messages (e.g. "BHZ").
+    defaults : dict
+        Every parameter the model takes, with its default.
+    overrides : dict
+        The caller's values.  Unknown names are refused with a
+        did-you-mean; the names in ``units`` must be real, finite numbers;
+        ``disorder`` (if given) must be >= 0, ``disorder_seed`` an int or a
+        str (it salts ``kwant.digest``), ``exchange`` None or a callable.
+    units : dict
+        Unit of each numeric parameter, for the messages (e.g. "eV nm").
+    region_only : iterable of str
+        Parameters that only the scattering region takes (disorder,
+        exchange): the clean leads may ignore them, so that one dict serves
+        the system and its leads (:func:`allow_extra_params`).
+
+    Returns
+    -------
+    ParameterDict
+    """
+    params = dict(defaults)
+    unknown = set(overrides) - set(params)
+    if unknown:
+        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                 for name in sorted(unknown)
+                 for close in [difflib.get_close_matches(name, list(params), 1, 0.5)]]
+        raise TypeError(f"unknown {model} parameter(s) {', '.join(hints)}; "
+                        f"known: {sorted(params)}")
+    import numpy as np
+    for name in units:
+        if name in overrides:
+            value = overrides[name]
+            if (isinstance(value, (bool, np.bool_))
+                    or not isinstance(value, (int, float, np.integer, np.floating))):
+                raise TypeError(f"{model} parameter {name} must be a real "
+                                f"number [{units[name]}], got {value!r}")
+            if not np.isfinite(value):
+                raise ValueError(f"{model} parameter {name} must be finite "
+                                 f"[{units[name]}], got {value}")
+    if "disorder" in overrides and overrides["disorder"] < 0:
+        raise ValueError(f"disorder is a width (uniform) or a standard "
+                         f"deviation (Gaussian) [eV] and must be >= 0, got "
+                         f"{overrides['disorder']}")
+    seed = overrides.get("disorder_seed", 0)
+    if not isinstance(seed, (int, str, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"disorder_seed must be an int or a str (it salts "
+                        f"kwant.digest), got {seed!r}")
+    exchange = overrides.get("exchange")
+    if exchange is not None and not callable(exchange):
+        raise TypeError(f"exchange must be None or a function site -> (hx, hy, "
+                        f"hz) [eV], got {exchange!r}")
+    params.update(overrides)
+    return allow_extra_params(params, tuple(region_only))

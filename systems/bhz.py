@@ -24,13 +24,12 @@ section 6.1).
 The ribbon runs along x; site tags are ``(i, j)`` with ``0 <= j < W`` and the
 *bottom edge* is ``j = 0``.
 """
-import difflib
 
 import numpy as np
 import kwant
 import tinyarray as ta
 
-from kwant_noneq.params import allow_extra_params
+from kwant_noneq.params import model_params
 from kwant_noneq.pauli import PAULI
 
 __all__ = ["SPIN", "default_params", "make_ribbon_lead", "make_ribbon",
@@ -72,40 +71,12 @@ def default_params(**overrides):
     lets ``disorder``, ``disorder_seed`` and ``exchange`` be absent from the
     clean lead (:func:`make_ribbon_lead`), so the same dict serves both.
     """
-    params = dict(A=1.0, B=-1.0, C=0.0, D=0.0, M=-0.3, rashba=0.0, bia=0.0,
-                  L3=0.5, disorder=0.0, disorder_seed=0, exchange=None)
-    unknown = set(overrides) - set(params)
-    if unknown:
-        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                 for name in sorted(unknown)
-                 for close in [difflib.get_close_matches(name, list(params), 1, 0.5)]]
-        raise TypeError(f"unknown BHZ parameter(s) {', '.join(hints)}; "
-                        f"known: {sorted(params)}")
-    for name in _UNITS:
-        if name in overrides:
-            value = overrides[name]
-            if (isinstance(value, (bool, np.bool_))
-                    or not isinstance(value, (int, float, np.integer, np.floating))):
-                raise TypeError(f"BHZ parameter {name} must be a real number "
-                                f"[{_UNITS[name]}], got {value!r}")
-            if not np.isfinite(value):
-                raise ValueError(f"BHZ parameter {name} must be finite, got {value}")
-    if "disorder" in overrides and overrides["disorder"] < 0:
-        raise ValueError(f"disorder is a width (uniform) or a standard "
-                         f"deviation (Gaussian) [eV] and must be >= 0, got "
-                         f"{overrides['disorder']}")
-    seed = overrides.get("disorder_seed", 0)
-    if not isinstance(seed, (int, str, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"disorder_seed must be an int or a str (it salts "
-                        f"kwant.digest), got {seed!r}")
-    exchange = overrides.get("exchange")
-    if exchange is not None and not callable(exchange):
-        raise TypeError(f"exchange must be None or a function site -> (hx, hy, "
-                        f"hz) [eV], got {exchange!r}")
-    params.update(overrides)
-    # The clean ribbon lead (make_ribbon_lead) has no disorder and no
-    # exchange: one dict serves the finite ribbon and its lead.
-    return allow_extra_params(params, _SCATTERING_REGION_ONLY)
+    defaults = dict(A=1.0, B=-1.0, C=0.0, D=0.0, M=-0.3, rashba=0.0, bia=0.0,
+                    L3=0.5, disorder=0.0, disorder_seed=0, exchange=None)
+    # The clean lead has no disorder and no exchange: one dict serves the
+    # scattering region and its leads.
+    return model_params("BHZ", defaults, overrides, _UNITS,
+                        _SCATTERING_REGION_ONLY)
 
 
 #: Units of the numeric parameters of :func:`default_params`.

@@ -87,13 +87,12 @@ phase per supercell period ``W a`` (dimensionless, in ``[-pi, pi)``); the
 physical momentum is ``k_y / (W a)`` [1/nm].
 """
 import dataclasses
-import difflib
 
 import numpy as np
 import kwant
 import tinyarray as ta
 
-from kwant_noneq.params import allow_extra_params
+from kwant_noneq.params import model_params
 from kwant_noneq.pauli import PAULI
 
 __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
@@ -154,39 +153,12 @@ def default_params(**overrides):
     ``disorder_seed`` and ``exchange`` be absent from the clean lead
     (:func:`make_slab_lead`), so the same dict serves both.
     """
-    params = dict(BI2SE3, R=0.128, theta=0.0, disorder=0.0, disorder_seed=0,
-                  exchange=None)
-    unknown = set(overrides) - set(params)
-    if unknown:
-        hints = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                 for name in sorted(unknown)
-                 for close in [difflib.get_close_matches(name, list(params), 1, 0.5)]]
-        raise TypeError(f"unknown TI-slab parameter(s) {', '.join(hints)}; "
-                        f"known: {sorted(params)}")
-    for name in _UNITS:
-        if name in overrides:
-            value = overrides[name]
-            if (isinstance(value, (bool, np.bool_))
-                    or not isinstance(value, (int, float, np.integer, np.floating))):
-                raise TypeError(f"TI-slab parameter {name} must be a real "
-                                f"number [{_UNITS[name]}], got {value!r}")
-            if not np.isfinite(value):
-                raise ValueError(f"TI-slab parameter {name} must be finite "
-                                 f"[{_UNITS[name]}], got {value}")
-    if "disorder" in overrides and overrides["disorder"] < 0:
-        raise ValueError(f"disorder is a width (uniform) or a standard "
-                         f"deviation (Gaussian) [eV] and must be >= 0, got "
-                         f"{overrides['disorder']}")
-    seed = overrides.get("disorder_seed", 0)
-    if not isinstance(seed, (int, str, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"disorder_seed must be an int or a str (it salts "
-                        f"kwant.digest), got {seed!r}")
-    exchange = overrides.get("exchange")
-    if exchange is not None and not callable(exchange):
-        raise TypeError(f"exchange must be None or a function site -> (hx, hy, "
-                        f"hz) [eV], got {exchange!r}")
-    params.update(overrides)
-    return allow_extra_params(params, _SCATTERING_REGION_ONLY)
+    defaults = dict(BI2SE3, R=0.128, theta=0.0, disorder=0.0, disorder_seed=0,
+                    exchange=None)
+    # The clean lead has no disorder and no exchange: one dict serves the
+    # scattering region and its leads.
+    return model_params("TI-slab", defaults, overrides, _UNITS,
+                        _SCATTERING_REGION_ONLY)
 
 
 # --- matrix elements (shared by the Kwant value functions and the Bloch
