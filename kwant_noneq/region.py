@@ -11,6 +11,7 @@ region's spin density enters).
 """
 import numpy as np
 
+from . import checks
 from .density import check_onsite_operator
 from .exchange import contact_kernel, range_kernel
 
@@ -86,7 +87,8 @@ def region_kernel(sites, U=None, region=None, *, V=None, cutoff=None):
         raise ValueError("give exactly one of U (contact) or V (range, with "
                          "cutoff)")
     if U is not None:
-        return contact_kernel(sites, U, where=mask)
+        return contact_kernel(sites, checks.real_number("U", U, unit="eV"),
+                              where=mask)
     if cutoff is None:
         raise ValueError("a range kernel V needs cutoff")
     return range_kernel(sites, V, cutoff, where=mask)
