@@ -194,6 +194,11 @@ class NonequilibriumDensity:
         Potential [eV] added to the scattering region while the grid is
         refined (as for :meth:`__call__`); a self-consistent loop passes its
         starting field.  Default: none.
+    allow_no_modes : bool
+        Return a zero density, instead of raising, when no lead has
+        propagating modes in the energy window (one node of a momentum
+        integral, :mod:`kwant_noneq.transverse`, may lie outside every
+        band).
 
     Attributes
     ----------
@@ -202,6 +207,9 @@ class NonequilibriumDensity:
         The adaptive grid's panels.
     estimate : QuadratureEstimate or None
         The refinement's estimate at ``refinement_potential``.
+    has_modes : bool
+        Whether some lead has propagating modes at a node of nonzero weight
+        (else the density is zero).
     band_edges : ndarray
         The band edges used as breakpoints [eV] (empty when off).
     """
@@ -212,7 +220,8 @@ class NonequilibriumDensity:
                  lead_modes=None, ordering="pord", max_factor_memory=None,
                  iterative=True, allow_extra_params=(), quadrature_tol=None,
                  quadrature_atol=0.0, observable=None, band_edges=None,
-                 max_panels=200, refinement_potential=None):
+                 max_panels=200, refinement_potential=None,
+                 allow_no_modes=False):
         # Every cheap check before the lead modes are computed.
         norbs = uniform_norbs(syst)
         self.mu, self.kT = check_reservoirs(len(syst.leads), chemical_potentials,
@@ -284,7 +293,8 @@ class NonequilibriumDensity:
             self._refine(refinement_potential, max_panels)
         # Occupation weight of each lead at each node, divided by 2 pi.
         self.weights = self._weights(self.grid.energies)
-        if len(self.grid) and not np.any(self.states.nmodes * (self.weights > 0)):
+        self.has_modes = bool(np.any(self.states.nmodes * (self.weights > 0)))
+        if len(self.grid) and not self.has_modes and not allow_no_modes:
             raise ValueError(
                 f"no lead has propagating modes anywhere in the energy window "
                 f"[{self.grid.energies.min():.6g}, {self.grid.energies.max():.6g}]:"

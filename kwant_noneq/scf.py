@@ -94,11 +94,12 @@ class SelfConsistentState:
     quadrature_estimate: object = None
 
 
-def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
-                   params=None, *, U=None, kernel=None, initial_field=None,
-                   method="anderson", tol=1e-9, max_iter=100, mixing=0.5,
-                   n_panels=2, refine=False, on_failure="raise",
-                   progress=False, allow_extra_params=(), **density_kwargs):
+def solve_exchange(syst, spin_operators, chemical_potentials=None,
+                   temperatures=None, params=None, *, U=None, kernel=None,
+                   initial_field=None, method="anderson", tol=1e-9,
+                   max_iter=100, mixing=0.5, n_panels=None, refine=False,
+                   on_failure="raise", progress=False, allow_extra_params=(),
+                   density=None, **density_kwargs):
     """Self-consistent exchange field of ``syst`` at the given bias.
 
     Parameters
@@ -108,7 +109,9 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     spin_operators : array (3, norbs, norbs)
         Pauli matrices in the site basis; the spin density is ``<sigma>/2``.
     chemical_potentials, temperatures :
-        Per lead [eV], [K]; see :class:`~kwant_noneq.density.NonequilibriumDensity`.
+        Per lead [eV], [K] (default 0 K); see
+        :class:`~kwant_noneq.density.NonequilibriumDensity`.  Not with
+        ``density``.
     params : dict
         Kwant parameters of the static Hamiltonian.
     U : float, optional
@@ -127,9 +130,21 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         ``max_iter`` bounds the evaluations of the map (for ``'newton'``, the
         Newton steps plus one).
     n_panels : int
-        Gauss-Kronrod panels over the bias window.
+        Gauss-Kronrod panels over the bias window (default 2).
     refine : bool
         After convergence, double the panels and converge again.
+    density : object, optional
+        A prepared density to iterate on instead of building a
+        :class:`~kwant_noneq.density.NonequilibriumDensity`: any object
+        with ``density(potential, rtol) -> LocalDensity`` for ``syst``'s
+        sites (e.g. :class:`~kwant_noneq.transverse.TransverseDensity`, the
+        average over a transverse momentum), and ``response(potential,
+        perturbation, rtol)`` for ``method='newton'``.  Its bias, grid and
+        ``params`` are its own: ``chemical_potentials``, ``temperatures``,
+        ``params``, ``n_panels``, ``refine`` and ``**density_kwargs`` must
+        not be given.  ``counts``, ``factor_memory`` and ``states`` of the
+        result are the density's (``.counts``, ``.factor_memory``,
+        ``.states`` when it has them).
     **density_kwargs :
         Passed to :class:`~kwant_noneq.density.NonequilibriumDensity`
         (``states``, ``lead_modes``, ``reference_energy``, and the energy
@@ -156,13 +171,25 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     # Every cheap check here, before the lead modes of the energy grid are
     # computed (a minute for a large ribbon).
     uniform_norbs(syst)
-    check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
-                     density_kwargs.get("boltzmann", K_B))
+    if density is not None:
+        _check_density(density, method, chemical_potentials=chemical_potentials,
+                       temperatures=temperatures, params=params,
+                       n_panels=n_panels, refine=refine or None,
+                       **density_kwargs)
+    else:
+        if chemical_potentials is None:
+            raise TypeError("give chemical_potentials (one per lead [eV]) or a "
+                            "prepared density=")
+        temperatures = 0.0 if temperatures is None else temperatures
+        n_panels = 2 if n_panels is None else n_panels
+        check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
+                         density_kwargs.get("boltzmann", K_B))
     params, kernel = check_exchange_options(
         syst, spin_operators, params, U=U, kernel=kernel, method=method, tol=tol,
         max_iter=max_iter, mixing=mixing, on_failure=on_failure,
         allow_extra_params=allow_extra_params)
-    n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    if density is None:
+        n_panels = checks.integer("n_panels", n_panels, minimum=1)
     if getattr(kernel, "shape", None) != (len(syst.sites),) * 2:
         raise ValueError(f"kernel has shape {getattr(kernel, 'shape', None)}, "
                          f"the system has {len(syst.sites)} sites: give a "
@@ -182,18 +209,26 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         raise ValueError("initial_field contains NaN or infinite values")
 
     ops = check_spin_operators(spin_operators, uniform_norbs(syst))
+    nsites = len(syst.sites)
+
+    prepared = density
 
     def run(panels, start):
-        shared = density_kwargs.get("states")
-        before = shared.counts.copy() if shared is not None else SolverCounts()
-        kwargs = dict(density_kwargs)
-        if (kwargs.get("quadrature_tol") is not None
-                and kwargs.get("refinement_potential") is None):
-            # Refined once, here, at the field the loop starts from: the
-            # loop never sees the grid change.
-            kwargs["refinement_potential"] = exchange_potential(start, ops)
-        density = NonequilibriumDensity(syst, chemical_potentials, temperatures,
-                                        params, n_panels=panels, **kwargs)
+        if prepared is not None:
+            density = prepared
+            before = _density_counts(density).copy()
+        else:
+            shared = density_kwargs.get("states")
+            before = shared.counts.copy() if shared is not None else SolverCounts()
+            kwargs = dict(density_kwargs)
+            if (kwargs.get("quadrature_tol") is not None
+                    and kwargs.get("refinement_potential") is None):
+                # Refined once, here, at the field the loop starts from: the
+                # loop never sees the grid change.
+                kwargs["refinement_potential"] = exchange_potential(start, ops)
+            density = NonequilibriumDensity(syst, chemical_potentials,
+                                            temperatures, params,
+                                            n_panels=panels, **kwargs)
         last = {"scale": float(np.max(np.abs(start), initial=0.0))}
 
         def rtol():
@@ -202,6 +237,7 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
 
         def update(h):
             rho = density(exchange_potential(h, ops), rtol())
+            _check_shape(rho, nsites)
             out = exchange_field(spin_density(rho.density_matrix, ops), kernel)
             last.update(h=np.array(h), rho=rho,
                         scale=max(float(np.max(np.abs(out), initial=0.0)), tol))
@@ -228,10 +264,10 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
         else:
             rho = density(exchange_potential(fp.x, ops), rtol())
         estimate = None
-        if density.adaptive:
+        if getattr(density, "adaptive", False):
             estimate = density.estimate_error(exchange_potential(fp.x, ops), rtol())
             _warn_quadrature(estimate)
-        return (fp, rho, density, products, density.states.counts - before,
+        return (fp, rho, density, products, _density_counts(density) - before,
                 estimate)
 
     fp, rho, density, products, counts, estimate = run(n_panels, h0)
@@ -249,8 +285,46 @@ def solve_exchange(syst, spin_operators, chemical_potentials, temperatures=0.0,
     return SelfConsistentState(fp.x, spin_density(rho.density_matrix, ops), rho,
                                fp.converged, fp.iterations, fp.residuals,
                                error, change, counts, products,
-                               density.states.factor_memory, density.states,
+                               _density_attribute(density, "factor_memory", 0),
+                               _density_attribute(density, "states", None),
                                estimate)
+
+
+def _check_density(density, method, **not_with):
+    """The checks of a prepared ``density=`` for :func:`solve_exchange`."""
+    if not callable(density):
+        raise TypeError(f"density must be callable as density(potential, rtol) "
+                        f"-> LocalDensity, got {type(density).__name__}")
+    given = sorted(k for k, v in not_with.items() if v is not None)
+    if given:
+        raise ValueError(f"{', '.join(given)} cannot be given with density=: "
+                         f"the prepared density has its own bias, grid and "
+                         f"params")
+    if method == "newton" and not callable(getattr(density, "response", None)):
+        raise ValueError("method='newton' needs density.response(potential, "
+                         "perturbation, rtol); use a mixing method")
+
+
+def _check_shape(rho, nsites):
+    shape = np.shape(rho.density_matrix)
+    if len(shape) != 3 or shape[0] != nsites:
+        raise ValueError(f"the density returned a density matrix of shape "
+                         f"{shape}; the system has {nsites} sites")
+
+
+def _density_counts(density):
+    """Solver counts since construction: ``.counts`` or ``.states.counts``."""
+    counts = getattr(density, "counts", None)
+    if counts is None:
+        states = getattr(density, "states", None)
+        counts = getattr(states, "counts", None)
+    return SolverCounts() if counts is None else counts
+
+
+def _density_attribute(density, name, default):
+    if name == "factor_memory" and not hasattr(density, name):
+        return getattr(getattr(density, "states", None), name, default)
+    return getattr(density, name, default)
 
 
 def _warn_quadrature(estimate):

@@ -1,0 +1,369 @@
+"""Nonequilibrium densities integrated over a transverse Bloch momentum.
+
+A system periodic in a direction transverse to the current (made with
+:func:`kwant.wraparound.wraparound`) has a Bloch phase ``k`` per transverse
+period as a Kwant parameter (``k_y`` by default).  The density per
+transverse period is the average over the Brillouin zone,
+
+    rho_i = (1 / 2 pi) int_{k_min}^{k_max} dk  rho_i(k),
+
+with ``rho_i(k)`` the bias-window density of
+:class:`~kwant_noneq.density.NonequilibriumDensity` at that ``k`` (units:
+electrons per site of the supercell, i.e. per site and per transverse
+period).  The default range is the whole zone ``[-pi, pi]``; a narrower one
+is right only where ``rho(k)`` vanishes outside it (no propagating lead mode
+there in the window).
+
+Rules (docs/transverse.md):
+
+* ``'uniform'`` (default): the trapezoid rule of spacing
+  ``h = (k_max - k_min) / n``.  On the whole zone (``k_max - k_min =
+  2 pi``, the ends are one point) its ``n`` nodes are ``k_j = k_min + j h``
+  with weights ``h / 2 pi``: the periodic trapezoid rule, which converges
+  spectrally (exponentially in ``n``) for a smooth periodic integrand.  On
+  a narrower range it has ``n + 1`` nodes, the two ends with half weight;
+  it is spectral there only where ``rho(k)`` vanishes smoothly at both
+  ends.  Estimate (even ``n``): the nodes of even ``j`` are the rule of
+  spacing ``2 h`` (nested, no extra node); ``|Q_n - Q_{n/2}|`` is the error
+  of the coarser rule, an upper estimate of that of ``Q_n`` (by far, once
+  the convergence is spectral).  Odd ``n`` has no estimate (``inf``).
+  At T = 0 the bias window has sharp edges: ``rho(k)`` has a square-root
+  point wherever a lead mode opens at a chemical potential (the Fermi
+  points of the transverse band), and the convergence is algebraic,
+  ``~ n^-1.5``; a temperature smooths it.
+* ``'gauss'``: Gauss-Legendre on ``[k_min, k_max]``; the estimate is the
+  difference from the ``n // 2``-point Gauss rule, whose nodes are computed
+  too (``n // 2`` more nodes, each with its lead modes and factorisations).
+
+Both rules are symmetric about ``k = 0`` on a symmetric range, so time
+reversal (``k -> -k``) cancels node by node.
+
+Cost: every node is a :class:`~kwant_noneq.density.NonequilibriumDensity`
+with its own lead modes (they differ per ``k``) and one kept factorisation
+per energy node: ``n`` times the memory and the set-up of one density; a
+call costs ``n`` times a call of one density.
+"""
+import dataclasses
+
+import numpy as np
+
+from . import checks
+from .density import LocalDensity, NonequilibriumDensity, check_onsite_operator
+from .factorization import SolverCounts
+from .occupation import K_B, check_reservoirs
+from .params import allow_extra_params as allow_extra, check_params, system_parameters
+from .scattering import uniform_norbs
+
+__all__ = ["TransverseDensity", "TransverseLocalDensity", "momentum_rule"]
+
+RULES = ("uniform", "gauss")
+
+
+def momentum_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi)):
+    """Nodes and weights of a rule for ``(1 / 2 pi) int dk``.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes, ``>= 1``.
+    rule : {'uniform', 'gauss'}
+        Trapezoid or Gauss-Legendre (see the module docstring).
+    momentum_range : (float, float)
+        ``(k_min, k_max)``, Bloch phase per transverse period
+        (dimensionless).
+
+    Returns
+    -------
+    momenta, weights : ndarray
+        The weights sum to ``(k_max - k_min) / 2 pi`` (1 on the whole zone).
+        ``n`` nodes, except ``'uniform'`` on a range narrower than the zone
+        (``n + 1``: both ends).
+    """
+    n = checks.integer("n_momenta", n, minimum=1)
+    checks.choice("rule", rule, RULES)
+    lo, hi = momentum_range
+    if rule == "uniform":
+        h = (hi - lo) / n
+        if _whole_zone(lo, hi):
+            return lo + h * np.arange(n), np.full(n, h / (2 * np.pi))
+        w = np.full(n + 1, h / (2 * np.pi))
+        w[[0, -1]] /= 2
+        return lo + h * np.arange(n + 1), w
+    x, w = np.polynomial.legendre.leggauss(n)
+    return (0.5 * (hi + lo) + 0.5 * (hi - lo) * x,
+            0.5 * (hi - lo) * w / (2 * np.pi))
+
+
+def _whole_zone(lo, hi):
+    return abs((hi - lo) - 2 * np.pi) <= 1e-12 * 2 * np.pi
+
+
+def _check_range(momentum_range):
+    if momentum_range is None:
+        return (-np.pi, np.pi)
+    try:
+        lo, hi = momentum_range
+    except (TypeError, ValueError):
+        raise TypeError(f"momentum_range must be (k_min, k_max), got "
+                        f"{momentum_range!r}") from None
+    lo = checks.real_number("momentum_range[0]", lo, unit="rad")
+    hi = checks.real_number("momentum_range[1]", hi, unit="rad")
+    if not lo < hi:
+        raise ValueError(f"momentum_range must have k_min < k_max, got "
+                         f"({lo}, {hi})")
+    if hi - lo > 2 * np.pi * (1 + 1e-12):
+        raise ValueError(f"momentum_range ({lo}, {hi}) is longer than the "
+                         f"Brillouin zone (2 pi): a Bloch phase is periodic")
+    return (lo, hi)
+
+
+@dataclasses.dataclass
+class TransverseLocalDensity(LocalDensity):
+    """A :class:`~kwant_noneq.density.LocalDensity` averaged over the
+    transverse momentum, per transverse period.
+
+    ``density_matrix`` is ``(1/2pi) int dk rho(k)`` (electrons per site of
+    the supercell); ``error = energy_error + momentum_error``; ``grid`` is
+    the energy grid when every momentum has the same one, else ``None``;
+    ``counts`` is summed over the momenta (companion nodes included).
+
+    Attributes
+    ----------
+    energy_error : float
+        ``sum_j w_j error_j``: the weighted energy-quadrature estimates of
+        the momenta, a bound for the error of the weighted sum.
+    momentum_error : float
+        Estimate of the momentum quadrature's error, ``max`` over the
+        density matrix's entries (``inf`` where the rule has none: odd
+        ``n`` for ``'uniform'``, ``n = 1`` for ``'gauss'``).
+    momenta, weights : ndarray
+        The rule's nodes (Bloch phase per period) and weights.
+    per_momentum : list of LocalDensity
+        The density at each node (the weights not applied).
+    """
+
+    energy_error: float = 0.0
+    momentum_error: float = 0.0
+    momenta: np.ndarray = None
+    weights: np.ndarray = None
+    per_momentum: list = None
+
+
+class TransverseDensity:
+    """Bias-window density integrated over a transverse Bloch momentum.
+
+    Holds one :class:`~kwant_noneq.density.NonequilibriumDensity` per
+    momentum node (each with its own lead modes and kept factorisations);
+    calling it with a potential returns the momentum average
+    ``(1/2pi) int dk rho(k)`` (:class:`TransverseLocalDensity`).  It has the
+    call interface of a density (``__call__(potential, rtol)``,
+    :meth:`response`), so :func:`kwant_noneq.scf.solve_exchange` iterates on
+    it with ``density=``.
+
+    Parameters
+    ----------
+    syst : kwant.system.FiniteSystem
+        Finalized system with leads whose value functions take ``momentum``
+        (e.g. from :func:`kwant.wraparound.wraparound`).
+    chemical_potentials : sequence of float
+        One per lead [eV].
+    temperatures : float or sequence of float
+        [K], ``>= 0``.
+    params : dict, optional
+        Kwant parameters without ``momentum`` (set here per node).
+    momentum : str
+        Name of the transverse-momentum parameter (default ``'k_y'``, the
+        Bloch phase per transverse period, dimensionless).
+    n_momenta : int
+        Nodes of the rule (``>= 1``; even for the ``'uniform'`` estimate;
+        ``'uniform'`` on a range narrower than the zone has ``n + 1``).
+    rule : {'uniform', 'gauss'}
+        See :func:`momentum_rule` and the module docstring.
+    momentum_range : (float, float), optional
+        Default the whole zone ``(-pi, pi)``; a narrower range only where
+        the density vanishes outside it.
+    allow_extra_params : iterable of str, or True
+        As for :class:`~kwant_noneq.density.NonequilibriumDensity`.
+    lead_modes : sequence of LeadModes, optional
+        One store per node (e.g. shared by the realisations of a disorder
+        ensemble), in node order, companions last.
+    **density_kwargs :
+        Passed to every :class:`~kwant_noneq.density.NonequilibriumDensity`
+        (``n_panels``, ``reference_energy``, ``band_edges``, ``observable``,
+        ``boltzmann``, ``ordering``, ``iterative``, ...).  Not ``states``
+        (each node has its own) nor ``quadrature_tol`` (an adaptive grid
+        per node is not supported here).
+
+    Attributes
+    ----------
+    momenta, weights : ndarray
+        The rule's nodes and weights.
+    densities : list of NonequilibriumDensity
+        One per node.
+    companions : list of NonequilibriumDensity
+        The ``'gauss'`` estimate's extra nodes (empty for ``'uniform'``).
+    """
+
+    def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
+                 *, momentum="k_y", n_momenta=8, rule="uniform",
+                 momentum_range=None, allow_extra_params=(), lead_modes=None,
+                 **density_kwargs):
+        # Every cheap check before the first node's lead modes.
+        norbs = uniform_norbs(syst)
+        check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
+                         density_kwargs.get("boltzmann", K_B))
+        if not isinstance(momentum, str):
+            raise TypeError(f"momentum must be the name (str) of the system's "
+                            f"transverse-momentum parameter, got {momentum!r}")
+        known = system_parameters(syst)
+        if known is not None and momentum not in known:
+            raise ValueError(f"momentum={momentum!r} is not a parameter of the "
+                             f"system or its leads (they take {sorted(known)}): "
+                             f"name the wraparound momentum, e.g. 'k_y'")
+        if params is not None and momentum in params:
+            raise ValueError(f"params contains {momentum!r}, the momentum "
+                             f"integrated over: leave it out, it is set per node")
+        n = checks.integer("n_momenta", n_momenta, minimum=1,
+                           remedy="the number of transverse-momentum nodes")
+        self.rule = checks.choice("rule", rule, RULES)
+        self.momentum_range = _check_range(momentum_range)
+        for key, why in (("states", "every momentum has its own nodes"),
+                         ("quadrature_tol", "an adaptive energy grid per "
+                          "momentum is not supported; use a fixed grid "
+                          "(n_panels, band_edges=True)"),
+                         ("refinement_potential", "the grids are fixed")):
+            if density_kwargs.get(key) is not None:
+                raise ValueError(f"{key}= cannot be given to TransverseDensity: "
+                                 f"{why}")
+        self.momentum = momentum
+        self.n_momenta = n
+        self.momenta, self.weights = momentum_rule(n, rule, self.momentum_range)
+        extra = (momentum_rule(n // 2, rule, self.momentum_range)[0]
+                 if rule == "gauss" and n >= 2 else np.zeros(0))
+        base = allow_extra(params, allow_extra_params or ())
+        probe = allow_extra(base, ())
+        probe[momentum] = 0.0
+        check_params(syst, probe)
+        nodes = len(self.momenta) + len(extra)
+        if lead_modes is not None and len(lead_modes) != nodes:
+            raise ValueError(f"lead_modes must hold one LeadModes per node "
+                             f"({nodes}), got {len(lead_modes)}")
+        self.nsites, self.norbs = len(syst.sites), norbs
+        obs = density_kwargs.get("observable")
+        self.observable = (None if obs is None
+                           else check_onsite_operator(obs, self.nsites, norbs))
+
+        def make(j, k):
+            p = allow_extra(base, ())
+            p[momentum] = float(k)
+            return NonequilibriumDensity(
+                syst, chemical_potentials, temperatures, p, allow_no_modes=True,
+                lead_modes=None if lead_modes is None else lead_modes[j],
+                **density_kwargs)
+
+        self.densities = [make(j, k) for j, k in enumerate(self.momenta)]
+        self.companions = [make(len(self.momenta) + j, k)
+                           for j, k in enumerate(extra)]
+        first = self.densities[0]
+        self.window = first.window
+        if len(first.grid) and not any(d.has_modes for d in self.densities):
+            lo, hi = self.window
+            raise ValueError(
+                f"no lead has propagating modes in the energy window [{lo:.6g}, "
+                f"{hi:.6g}] at any of the {len(self.momenta)} momenta {momentum} in "
+                f"{self.momentum_range}: move chemical_potentials into a band "
+                f"or add momenta")
+
+    # -- bookkeeping ---------------------------------------------------------
+
+    @property
+    def all_densities(self):
+        return self.densities + self.companions
+
+    @property
+    def states(self):
+        """The :class:`~kwant_noneq.scattering.ScatteringStates` of every
+        node (companions last)."""
+        return [d.states for d in self.all_densities]
+
+    @property
+    def counts(self):
+        """:class:`SolverCounts` of all nodes since construction (set-up
+        included)."""
+        total = SolverCounts()
+        for d in self.all_densities:
+            total = total + d.states.counts
+        return total
+
+    @property
+    def factor_memory(self):
+        """Bytes held by the kept factorisations of all nodes."""
+        return sum(d.states.factor_memory for d in self.all_densities)
+
+    @property
+    def adaptive(self):
+        """Always ``False``: the energy grids are fixed."""
+        return False
+
+    # -- results -------------------------------------------------------------
+
+    def _average(self, arrays):
+        return np.tensordot(self.weights, np.asarray(arrays), axes=1)
+
+    def _lower(self, main, extra):
+        """The lower rule's result for the estimate, or ``None``."""
+        if self.rule == "uniform":
+            if self.n_momenta % 2:
+                return None
+            return 2 * np.tensordot(self.weights[0::2], np.asarray(main[0::2]),
+                                    axes=1)
+        if not len(extra):
+            return None
+        _, w = momentum_rule(len(extra), "gauss", self.momentum_range)
+        return np.tensordot(w, np.asarray(extra), axes=1)
+
+    def __call__(self, potential=None, rtol=None):
+        """The momentum-averaged local density with ``potential`` (sparse,
+        the scattering region's orbitals [eV], the same at every momentum)
+        added; ``rtol`` as for
+        :meth:`~kwant_noneq.density.NonequilibriumDensity.__call__`.
+
+        Returns
+        -------
+        TransverseLocalDensity
+        """
+        per = [d(potential, rtol) for d in self.densities]
+        extra = [d(potential, rtol) for d in self.companions]
+        rho = self._average([r.density_matrix for r in per])
+        lower = self._lower([r.density_matrix for r in per],
+                            [r.density_matrix for r in extra])
+        k_err = (np.inf if lower is None
+                 else float(np.max(np.abs(rho - lower), initial=0.0)))
+        e_err = float(np.dot(self.weights, [r.error for r in per]))
+        obs_err = e_err + k_err
+        if self.observable is not None:
+            o_err = float(np.dot(self.weights, [r.observable_error for r in per]))
+            if lower is None:
+                obs_err = np.inf
+            else:
+                diff = np.einsum("oiab,iba->oi", np.broadcast_to(
+                    self.observable, (self.observable.shape[0],) + rho.shape),
+                    rho - lower).real
+                obs_err = o_err + float(np.max(np.abs(diff), initial=0.0))
+        counts = SolverCounts()
+        for r in per + extra:
+            counts = counts + r.counts
+        grids = [r.grid for r in per]
+        same = all(len(g) == len(grids[0])
+                   and np.array_equal(g.energies, grids[0].energies) for g in grids)
+        return TransverseLocalDensity(
+            rho, e_err + k_err, grids[0] if same else None, counts, obs_err, None,
+            energy_error=e_err, momentum_error=k_err, momenta=self.momenta,
+            weights=self.weights, per_momentum=per)
+
+    def response(self, potential, perturbation, rtol=None):
+        """Momentum average of the linear response ``d rho / d V
+        [perturbation]`` (:meth:`NonequilibriumDensity.response`), shape
+        ``(nsites, norbs, norbs)``."""
+        return self._average([d.response(potential, perturbation, rtol)
+                              for d in self.densities])
