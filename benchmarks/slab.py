@@ -22,7 +22,7 @@ import numpy as np
 from kwant_noneq.exchange import exchange_field, exchange_potential, spin_density
 from kwant_noneq.region import region_kernel
 from kwant_noneq.transverse import TransverseDensity
-from systems import ti_slab
+from kwant_noneq.systems import ti_slab
 
 
 def main(layers, length, n_ky, panels=1, U=0.5, mu=0.2, dmu=0.02, a=0.5,

@@ -6,7 +6,7 @@ import kwant
 from kwant_noneq.region import region_kernel, region_mask, region_operator
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.transverse import TransverseDensity, momentum_rule
-from systems import ti_slab
+from kwant_noneq.systems import ti_slab
 
 A = 0.5
 S = ti_slab.SPIN / 2
