@@ -42,7 +42,7 @@ __all__ = ["LocalDensity", "NonequilibriumDensity", "local_density",
 _NOT_ONSITE = (kwant.operator.Current, kwant.operator.Source)
 
 
-def density_operator_blocks(operator, syst=None, params=None):
+def density_operator_blocks(operator, syst=None, *, params=None):
     """Onsite matrices of a ``kwant.operator.Density``, one per site.
 
     Parameters
@@ -115,7 +115,7 @@ def check_onsite_operator(operator, nsites, norbs, *, syst=None, params=None):
         operator = [operator]
     if (isinstance(operator, (list, tuple)) and operator
             and all(map(_is_density_operator, operator))):
-        blocks = [density_operator_blocks(o, syst, params) for o in operator]
+        blocks = [density_operator_blocks(o, syst, params=params) for o in operator]
         if blocks[0].shape != (nsites, norbs, norbs):
             raise ValueError(
                 f"the kwant.operator.Density acts on {blocks[0].shape[0]} sites "

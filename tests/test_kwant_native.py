@@ -117,3 +117,31 @@ def test_spin_operators_as_densities(syst, rho):
     with pytest.raises(ValueError, match="the same on every site"):
         check_spin_operators([kwant.operator.Density(syst, s, where=_bottom)
                               for s in bhz.SPIN], 4)
+
+
+def test_params_by_keyword(syst):
+    """``params=`` by keyword, as in Kwant, gives what the positional
+    argument gives, for every entry point that takes ``params``."""
+    from kwant_noneq.scf import solve_exchange
+    from kwant_noneq.transport import CurrentSolver, iv_sweep, landauer_current
+    small, p, mus = syst, P, MUS
+    pos = local_density(small, mus, 0.0, p, n_panels=1)
+    key = local_density(small, mus, 0.0, params=p, n_panels=1)
+    assert np.array_equal(pos.density_matrix, key.density_matrix)
+    assert np.array_equal(NonequilibriumDensity(small, mus, 0.0, params=p,
+                                                n_panels=1)().density_matrix,
+                          pos.density_matrix)
+    # A wrong key is refused by keyword as well: params really is read.
+    with pytest.raises(ValueError, match="nope"):
+        local_density(small, mus, 0.0, params=dict(p, nope=1.0))
+    assert (CurrentSolver(small, mus, 0.0, params=p)().current
+            == CurrentSolver(small, mus, 0.0, p)().current)
+    assert (landauer_current(small, mus, 0.0, params=p).current
+            == landauer_current(small, mus, 0.0, p).current)
+    kw = dict(U=0.5, n_panels=1, tol=1e-8)
+    a = solve_exchange(small, bhz.SPIN, mus, 0.0, p, **kw)
+    b = solve_exchange(small, bhz.SPIN, mus, 0.0, params=p, **kw)
+    assert np.array_equal(a.exchange_field, b.exchange_field)
+    a = iv_sweep(small, bhz.SPIN, 0.105, [0.01], 0.0, p, **kw)
+    b = iv_sweep(small, bhz.SPIN, 0.105, [0.01], params=p, **kw)
+    assert np.array_equal(a.currents, b.currents)
