@@ -32,6 +32,8 @@ import dataclasses
 
 import numpy as np
 
+from . import checks
+from .occupation import TEMPERATURE_KEYWORD, thermal_energy
 from .thermal import thermal_kernel
 
 __all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
@@ -351,22 +353,6 @@ def _check_positive(value, name, unit):
     return value
 
 
-def _check_temperature(kT, name="kT"):
-    """kT (eV) as a float >= 0: a negative temperature is refused, not
-    treated as T = 0."""
-    if isinstance(kT, (str, bytes, bool)) or np.ndim(kT) != 0:
-        raise TypeError(f"{name} must be a real number >= 0 (eV), got {kT!r}")
-    try:
-        kT = float(kT)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number >= 0 (eV), got "
-                        f"{kT!r}") from None
-    if not (np.isfinite(kT) and kT >= 0):
-        raise ValueError(f"{name} must be finite and >= 0 (eV), got {kT}: a "
-                         "negative temperature is not T = 0")
-    return kT
-
-
 def _check_count(value, name, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -555,20 +541,34 @@ class LatticePockets:
                            np.concatenate(ww), static_count=static)
 
 
-def thermal_average(func, mu, kT, step=1.0, span=24.0):
-    """``int de (-df/de)(e - mu) func(e)`` for a Fermi function at kT (eV).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def thermal_average(func, mu, *, temperature, step=1.0, span=24.0):
+    """``int de (-df/de)(e - mu) func(e)``, ``f`` the Fermi function at
+    ``temperature``.
 
-    ``func`` maps an energy (eV) to an array; the result has its shape.
     Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
     ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
     analytic in the strip ``|Im x| < pi``, so for smooth ``func`` the error
     falls like ``(8 pi^2 / step) exp(-2 pi^2 / step)`` (Poisson summation
     with the kernel's transform ``pi w / sinh(pi w)``: 2e-7 at step 1,
-    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
-    make the convergence algebraic; compare ``step`` and ``step/2``.
-    ``kT = 0`` returns ``func(mu)``; a negative kT is refused.
+    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0
+    band-edge kinks of ``func`` inside the window make the convergence
+    algebraic; compare ``step`` and ``step/2``.
+
+    Parameters
+    ----------
+    func : callable
+        Maps an energy [eV] to an array; the result has its shape.
+    mu : float
+        Chemical potential [eV].
+    temperature : float
+        [K], ``>= 0`` (keyword only; ``kT = k_B T`` with
+        :data:`kwant_noneq.constants.KB`).  ``0`` returns ``func(mu)``; a
+        negative temperature is refused.
+    step, span : float
+        Node spacing and half-width of the window, in units of ``kT``.
     """
-    mu, kT = _check_energy(mu), _check_temperature(kT)
+    mu, kT = _check_energy(mu), thermal_energy(temperature)
     _check_positive(step, "step", "units of kT")
     _check_positive(span, "span", "units of kT")
     if kT == 0:
@@ -579,14 +579,18 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
     return sum(wi * np.asarray(func(mu + kT * xi)) for xi, wi in zip(x, weight))
 
 
-def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def thermal_average_pair(func, mu, *, temperature, step=1.0, span=24.0):
     """:func:`thermal_average` at ``step`` and at ``step/2`` from nested
     nodes (each energy evaluated once); returns ``(coarse, fine)``.
-    Needs kT > 0 (eV)."""
-    mu, kT = _check_energy(mu), _check_temperature(kT)
+
+    Parameters as :func:`thermal_average`; ``temperature`` [K] must be
+    ``> 0``.
+    """
+    mu, kT = _check_energy(mu), thermal_energy(temperature)
     if kT == 0:
-        raise ValueError("thermal_average_pair needs kT > 0 (eV); at kT = 0 "
-                         "evaluate func(mu) directly")
+        raise ValueError("thermal_average_pair needs temperature > 0 [K]; at "
+                         "T = 0 evaluate func(mu) directly")
     _check_positive(step, "step", "units of kT")
     _check_positive(span, "span", "units of kT")
     n = int(round(2 * span / step)) + 1

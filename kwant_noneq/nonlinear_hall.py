@@ -64,6 +64,7 @@ from . import checks
 from .constants import E2_OVER_HBAR, HBAR
 from .geometry import band_geometry
 from .kintegrate import fermi_window_rule, thermal_average_pair
+from .occupation import TEMPERATURE_KEYWORD, thermal_energy
 
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
@@ -123,8 +124,10 @@ class NonlinearHallResult:
     convergence : float
         ``max|sigma(N) - sigma(2N)| / max|sigma(2N)|`` between the
         quadrature and its refinement (and thermal nodes at T > 0).
-    mu, kT : float
-        Chemical potential and temperature (eV).
+    mu : float
+        Chemical potential [eV].
+    temperature : float
+        [K].
     response : str
     units : str
     """
@@ -132,9 +135,14 @@ class NonlinearHallResult:
     sigma: np.ndarray
     convergence: float
     mu: float
-    kT: float
+    temperature: float
     response: str
     units: str = CONDUCTIVITY_UNITS
+
+    @property
+    def kT(self):
+        """``k_B T`` [eV] (:data:`kwant_noneq.constants.KB`)."""
+        return thermal_energy(self.temperature)
 
     @property
     def hall(self):
@@ -300,15 +308,9 @@ def _check_flavour(fl, i):
 
 
 def _real(value, name, unit, positive=False, nonnegative=False):
-    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`);
-    a negative ``kT`` says that it is not T = 0 (it once was read as such)."""
-    try:
-        return checks.real_number(name, value, unit=unit, positive=positive,
-                                  nonnegative=nonnegative)
-    except ValueError as err:
-        if name == "kT" and np.isfinite(value) and value < 0:
-            raise ValueError(f"{err}: a negative temperature is not T = 0") from None
-        raise
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`)."""
+    return checks.real_number(name, value, unit=unit, positive=positive,
+                              nonnegative=nonnegative)
 
 def _check_interaction(interaction):
     """Contact V0 (eV nm^2) or a callable V(|q|) that is finite."""
@@ -352,8 +354,15 @@ def _check_window(flavours, mu, kT):
                 raise ValueError(f"flavours[{i}]: {exc}{where}") from None
 
 
-def _check_thermal(kT, thermal_step, thermal_nodes):
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+def _temperature(temperature):
+    """``(T [K], k_B T [eV])`` of a checked ``temperature``."""
+    kT = thermal_energy(temperature)
+    return float(temperature), kT
+
+
+def _check_thermal(temperature, thermal_step, thermal_nodes):
+    """``(T [K], k_B T [eV])``, and the thermal options checked."""
+    temperature, kT = _temperature(temperature)
     _real(thermal_step, "thermal_step", "units of kT", positive=True)
     if isinstance(thermal_nodes, bool) or not isinstance(
             thermal_nodes, (int, np.integer)):
@@ -361,10 +370,10 @@ def _check_thermal(kT, thermal_step, thermal_nodes):
                         f"{thermal_nodes!r}")
     if thermal_nodes < 1:
         raise ValueError(f"thermal_nodes must be >= 1, got {thermal_nodes}")
-    return kT
+    return temperature, kT
 
 
-def _converged(compute, mu, kT, response, thermal_step=1.0):
+def _converged(compute, mu, temperature, response, thermal_step=1.0):
     """``compute(mu, refine)`` with an error estimate.
 
     T = 0: the quadrature and its refinement (``refine=2``), the refined
@@ -372,25 +381,27 @@ def _converged(compute, mu, kT, response, thermal_step=1.0):
     ``thermal_step/2`` (nested nodes) at the base resolution, plus the
     k-quadrature change at mu; the finer thermal value is returned.
     """
-    if kT <= 0:
+    if temperature <= 0:
         coarse, fine = compute(mu, 1), compute(mu, 2)
     else:
-        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu, kT,
-                                            thermal_step)
+        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu,
+                                            temperature=temperature,
+                                            step=thermal_step)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
-    if kT > 0:
+    if temperature > 0:
         k0, k1 = compute(mu, 1), compute(mu, 2)
         s0 = np.abs(k1).max()
         conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
 # --------------------------------------------------------------------------
 # Non-interacting responses
 
-def bcd_conductivity(flavours, mu, tau, kT=0.0):
-    """Berry-curvature-dipole nonlinear Hall conductivity (A nm / V^2).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def bcd_conductivity(flavours, mu, tau, *, temperature=0.0):
+    """Berry-curvature-dipole nonlinear Hall conductivity [A nm / V^2].
 
     ``sigma^{cab} = (e^3 tau/hbar^2) eps^{ca} sum_nk Omega_n d_b f_n``
     (Sodemann & Fu, PRL 115, 216806; the paper's sigma_BCD, with the sign
@@ -399,19 +410,29 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
     Parameters
     ----------
     flavours : Flavour or list of Flavour
-    mu : float (eV);  tau : float (ps, > 0);  kT : float (eV, >= 0)
+    mu : float
+        Chemical potential [eV].
+    tau : float
+        Relaxation time [ps], ``> 0``.
+    temperature : float
+        [K], ``>= 0`` (keyword only).
+
+    Returns
+    -------
+    NonlinearHallResult
 
     Raises
     ------
     TypeError, ValueError
-        For a non-numeric or non-finite mu, tau or kT, a negative kT, a
-        non-finite Hamiltonian, or a Fermi surface that leaves the
-        integrator's k-domain (the message names the k_max needed).
+        For a non-numeric or non-finite mu, tau or temperature, a negative
+        temperature, a non-finite Hamiltonian, or a Fermi surface that
+        leaves the integrator's k-domain (the message names the k_max
+        needed); ``TypeError`` for the old keyword ``kT=`` [eV].
     """
     flavours = _as_list(flavours)
     mu = _real(mu, "mu", "eV")
     tau = _real(tau, "tau", "ps", positive=True)
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+    temperature, kT = _temperature(temperature)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -421,11 +442,12 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
             dip += np.einsum("mb,m->b", _df(q, g), g["curvature"][:, 0, 1])
         return E2_OVER_HBAR * (tau / HBAR) * np.einsum("ca,b->cab", EPS2D, dip)
 
-    return _converged(compute, mu, kT, "BCD")
+    return _converged(compute, mu, temperature, "BCD")
 
 
-def inh_conductivity(flavours, mu, kT=0.0):
-    """Intrinsic (BCP) nonlinear Hall conductivity (A nm / V^2).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def inh_conductivity(flavours, mu, *, temperature=0.0):
+    """Intrinsic (BCP) nonlinear Hall conductivity [A nm / V^2].
 
     ``sigma^{cab} = (e^3/hbar) sum_nk [G^{ba}_n d_c f_n - G^{bc}_n d_a f_n]``
     (Gao, Yang, Niu PRL 112, 166601; as written in the paper).
@@ -433,7 +455,7 @@ def inh_conductivity(flavours, mu, kT=0.0):
     """
     flavours = _as_list(flavours)
     mu = _real(mu, "mu", "eV")
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+    temperature, kT = _temperature(temperature)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -444,7 +466,7 @@ def inh_conductivity(flavours, mu, kT=0.0):
             out += t - np.swapaxes(t, 0, 1)
         return E2_OVER_HBAR * out
 
-    return _converged(compute, mu, kT, "INH")
+    return _converged(compute, mu, temperature, "INH")
 
 
 # --------------------------------------------------------------------------
@@ -496,9 +518,10 @@ def _pair_sum(a_list, c_list, V, k_a, k_c, valley_exchange):
     return out
 
 
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
 def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
-                       kT=0.0, thermal_step=1.0, thermal_nodes=4):
-    """T-even exchange nonlinear Hall conductivity, Eq. (10) (A nm / V^2).
+                       *, temperature=0.0, thermal_step=1.0, thermal_nodes=4):
+    """T-even exchange nonlinear Hall conductivity, Eq. (10) [A nm / V^2].
 
     ``sigma^{cab} = (e^3 tau/hbar^2) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
     V_{k'-k} s^eta_{n'n'}(k') d_b f_{n'}(k')``: a Fermi-surface x
@@ -507,13 +530,18 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     Parameters
     ----------
     flavours : Flavour or list of Flavour
-    mu : float (eV);  tau : float (ps);  kT : float (eV)
+    mu : float
+        Chemical potential [eV].
+    tau : float
+        Relaxation time [ps], ``> 0``.
     interaction : float or callable
-        Contact V0 (eV nm^2) or ``V(|q|)`` (eV nm^2, q in 1/nm).
+        Contact V0 [eV nm^2] or ``V(|q|)`` [eV nm^2], ``q`` [1/nm].
     valley_exchange : {"intra", "inter"}
+    temperature : float
+        [K], ``>= 0`` (keyword only, as the options after it).
     thermal_step : float
-        Contact interaction at T > 0: trapezoid step (in kT) of the thermal
-        average (halved for the convergence estimate).
+        Contact interaction at T > 0: trapezoid step (in units of kT) of
+        the thermal average (halved for the convergence estimate).
     thermal_nodes : int
         Callable interaction at T > 0: Gauss-Legendre nodes per panel of
         :func:`kwant_noneq.kintegrate.fermi_window_rule` (doubled for the
@@ -534,7 +562,7 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     mu = _real(mu, "mu", "eV")
     tau = _real(tau, "tau", "ps", positive=True)
     interaction = _check_interaction(interaction)
-    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    temperature, kT = _check_thermal(temperature, thermal_step, thermal_nodes)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -548,17 +576,19 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
                 * _pair_sum(a_list, c_list, interaction, ks, ks, valley_exchange))
 
     if kT > 0 and callable(interaction):
-        return _thermal_screened(flavours, mu, kT, "ENH_T", tau, interaction,
-                                 valley_exchange, thermal_nodes, compute)
+        return _thermal_screened(flavours, mu, temperature, "ENH_T", tau,
+                                 interaction, valley_exchange, thermal_nodes,
+                                 compute)
     if kT > 0:
-        return _thermal_factorised(flavours, mu, kT, "ENH_T", tau, interaction,
-                                   valley_exchange, thermal_step)
-    return _converged(compute, mu, kT, "ENH_T")
+        return _thermal_factorised(flavours, mu, temperature, "ENH_T", tau,
+                                   interaction, valley_exchange, thermal_step)
+    return _converged(compute, mu, temperature, "ENH_T")
 
 
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
 def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
-                        kT=0.0, thermal_step=1.0, thermal_nodes=4):
-    """PT-even exchange nonlinear Hall conductivity, Eq. (9) (A nm / V^2).
+                        *, temperature=0.0, thermal_step=1.0, thermal_nodes=4):
+    """PT-even exchange nonlinear Hall conductivity, Eq. (9) [A nm / V^2].
 
     ``sigma^{cab} = (e^3/hbar) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
     V_{k'-k} S^{eta b}_{n'}(k') f_{n'}(k')``: Fermi surface x Fermi sea
@@ -574,7 +604,7 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     _check_valley_exchange(valley_exchange)
     mu = _real(mu, "mu", "eV")
     interaction = _check_interaction(interaction)
-    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    temperature, kT = _check_thermal(temperature, thermal_step, thermal_nodes)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -590,12 +620,13 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
                                         valley_exchange)
 
     if kT > 0 and callable(interaction):
-        return _thermal_screened(flavours, mu, kT, "ENH_PT", None, interaction,
-                                 valley_exchange, thermal_nodes, compute)
+        return _thermal_screened(flavours, mu, temperature, "ENH_PT", None,
+                                 interaction, valley_exchange, thermal_nodes,
+                                 compute)
     if kT > 0:
-        return _thermal_factorised(flavours, mu, kT, "ENH_PT", None,
+        return _thermal_factorised(flavours, mu, temperature, "ENH_PT", None,
                                    interaction, valley_exchange, thermal_step)
-    return _converged(compute, mu, kT, "ENH_PT")
+    return _converged(compute, mu, temperature, "ENH_PT")
 
 
 def exchange_factors(flavours, m, refine, response):
@@ -636,8 +667,8 @@ def exchange_factors(flavours, m, refine, response):
     return np.array(out)
 
 
-def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
-                        step=1.0):
+def _thermal_factorised(flavours, mu, temperature, response, tau, V0,
+                        valley_exchange, step=1.0):
     """Contact interaction at T > 0: both factors are linear in f, so each
     is thermally averaged on its own before the product is taken."""
     def product(fac):
@@ -654,7 +685,8 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
         return pref * float(V0) * s
 
     coarse, fine = thermal_average_pair(
-        lambda m: exchange_factors(flavours, m, 1, response), mu, kT, step)
+        lambda m: exchange_factors(flavours, m, 1, response), mu,
+        temperature=temperature, step=step)
     coarse, fine = product(coarse), product(fine)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
@@ -662,11 +694,11 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
     k1 = product(exchange_factors(flavours, mu, 2, response))
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
-def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
-                      nodes_per_panel, compute):
+def _thermal_screened(flavours, mu, temperature, response, tau, V,
+                      valley_exchange, nodes_per_panel, compute):
     """ENH at T > 0 for a callable V(q): double energy average, pair by pair.
 
     Exact rewriting of the thermal sums in terms of T = 0 rules (x = (E -
@@ -685,6 +717,7 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     and ``2 nodes_per_panel`` (the finer value is returned), and the
     k-quadrature and its refinement at T = 0 (``compute(mu, refine)``).
     """
+    kT = thermal_energy(temperature)
     def stacked(rule):
         a_list, ka, b_list, kb = [], [], [], []
         for fl in flavours:
@@ -722,7 +755,7 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     k0, k1 = compute(mu, 1), compute(mu, 2)
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
 def _sources(flavours, flavour_index, valley_exchange):
