@@ -25,8 +25,9 @@ Two integrators:
   integrands), partially filled bands by polar quadrature in pockets around
   given centres (each pocket must be star-shaped about its centre).
 
-Units: k in 1/nm, energies in eV; FS weights in 1/(nm^2 eV), sea weights in
-1/nm^2.
+Units: k [1/nm], energies [eV], temperatures [K]; Fermi-surface weights
+[1/(nm^2 eV)], Fermi-sea weights [1/nm^2].  The quadratures are at T = 0;
+:func:`thermal_average` and :class:`FermiWindowRule` build T > 0 from them.
 """
 import dataclasses
 
@@ -51,7 +52,7 @@ class KQuadrature:
     band : (M,) int
     weight : (M,)
     velocity : (M, 2) or None
-        ``d e_n / d k`` (eV nm) at Fermi-surface nodes.
+        ``d e_n / d k`` [eV nm] at Fermi-surface nodes.
     static_count : int
         The first ``static_count`` nodes sit at k-points that do not depend
         on mu (a lattice Brillouin-zone grid): callers sweeping mu may cache
@@ -138,13 +139,13 @@ def _outermost_change(e, mu, r):
 def _check_energy(mu, name="mu"):
     """``mu`` as a float; a clear error for strings, NaN and infinities."""
     if isinstance(mu, (str, bytes, bool)) or np.ndim(mu) != 0:
-        raise TypeError(f"{name} must be a real number (eV), got {mu!r}")
+        raise TypeError(f"{name} must be a real number [eV], got {mu!r}")
     try:
         mu = float(mu)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number (eV), got {mu!r}") from None
+        raise TypeError(f"{name} must be a real number [eV], got {mu!r}") from None
     if not np.isfinite(mu):
-        raise ValueError(f"{name} must be finite (eV), got {mu}")
+        raise ValueError(f"{name} must be finite [eV], got {mu}")
     return mu
 
 
@@ -154,7 +155,7 @@ class ContinuumPolar:
     Parameters
     ----------
     k_max : float
-        Fermi pockets must lie within ``|k - center| < k_max`` (1/nm).
+        Fermi pockets must lie within ``|k - center| < k_max`` [1/nm].
     center : (2,) array
         A point inside every Fermi pocket (the Dirac point).
     n_angles : int
@@ -210,7 +211,7 @@ class ContinuumPolar:
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming k_max and the value needed) if the Fermi
-        surface at ``energy`` (eV) leaves ``|k - center| < k_max``."""
+        surface at ``energy`` [eV] leaves ``|k - center| < k_max``."""
         energy = _check_energy(energy, "energy")
         out = self._outer_crossing(H, energy, self.k_max, 64 * self.k_max)
         if out is not None:
@@ -243,7 +244,7 @@ class ContinuumPolar:
         return 2 * np.pi * (np.arange(self.n_angles) + 0.5) / self.n_angles
 
     def fermi_surface(self, H, mu, check_domain=True):
-        """Fermi-surface quadrature (weights 1/(nm^2 eV)).
+        """Fermi-surface quadrature [weights 1/(nm^2 eV)].
 
         Raises ValueError if a band changes occupation on a ray beyond
         ``k_max`` (checked out to ``64 k_max``): that part of the Fermi
@@ -264,7 +265,7 @@ class ContinuumPolar:
         return KQuadrature(k, band, w, vel)
 
     def fermi_sea(self, H, mu, tail=True):
-        """Fermi-sea quadrature (weights 1/nm^2) with symmetric cut-off.
+        """Fermi-sea quadrature [weights 1/nm^2] with symmetric cut-off.
 
         With ``tail=False`` only the disc ``|k - center| < k_cut`` is
         integrated (used for lattice pockets).  With the tail, a Fermi
@@ -385,11 +386,11 @@ class LatticePockets:
     Parameters
     ----------
     reciprocal_vectors : (2, 2) array
-        Rows b_1, b_2 (1/nm) spanning the Brillouin zone.
+        Rows b_1, b_2 [1/nm] spanning the Brillouin zone.
     pocket_centers : (P, 2) array
-        A point inside each Fermi pocket (1/nm).
+        A point inside each Fermi pocket [1/nm].
     pocket_radius : float
-        Radius (1/nm) of the polar discs; windows must not overlap.
+        Radius [1/nm] of the polar discs; windows must not overlap.
     n_grid : int
         Uniform grid ``n_grid x n_grid`` for ``(1 - chi) g``.
     n_angles, n_radial, n_search : int
@@ -403,13 +404,13 @@ class LatticePockets:
                 or not np.all(np.isfinite(self.reciprocal_vectors))
                 or abs(np.linalg.det(self.reciprocal_vectors)) == 0):
             raise ValueError("reciprocal_vectors must be two finite, linearly "
-                             "independent rows b_1, b_2 (1/nm), got "
+                             "independent rows b_1, b_2 [1/nm], got "
                              f"{reciprocal_vectors!r}")
         self.pocket_centers = np.atleast_2d(np.asarray(pocket_centers, float))
         if (self.pocket_centers.shape[-1] != 2
                 or not np.all(np.isfinite(self.pocket_centers))):
             raise ValueError("pocket_centers must be finite points (P, 2) "
-                             f"(1/nm), got {pocket_centers!r}")
+                             f"[1/nm], got {pocket_centers!r}")
         self.pocket_radius = _check_positive(pocket_radius, "pocket_radius",
                                              "1/nm")
         for name, value in (("n_grid", n_grid), ("n_angles", n_angles),
@@ -438,7 +439,7 @@ class LatticePockets:
         return self._polars[key]
 
     def fermi_surface(self, H, mu):
-        """Fermi surface of the pockets (weights 1/(nm^2 eV)).
+        """Fermi surface of the pockets [weights 1/(nm^2 eV)].
 
         Raises ValueError if a band is occupied farther than
         ``pocket_radius/2`` from every centre without being filled (its
@@ -454,7 +455,7 @@ class LatticePockets:
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming pocket_radius) if a partly filled band
-        at ``energy`` (eV) is occupied farther than ``pocket_radius/2``
+        at ``energy`` [eV] is occupied farther than ``pocket_radius/2``
         from every centre."""
         mu = _check_energy(energy, "energy")
         half = self.pocket_radius / 2
@@ -503,7 +504,7 @@ class LatticePockets:
         return c[1:]
 
     def fermi_sea(self, H, mu):
-        """Fermi sea (weights 1/nm^2): filled bands by grid + windowed discs,
+        """Fermi sea [weights 1/nm^2]: filled bands by grid + windowed discs,
         partly filled bands by their pockets.  The grid nodes come first
         (``static_count``).  Raises ValueError as :meth:`fermi_surface`
         when a partly filled band is occupied outside the pockets."""

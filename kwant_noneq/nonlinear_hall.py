@@ -42,18 +42,19 @@ curl(e E G) gives the paper's INH, and with f -> f - (e tau/hbar) E.grad f::
 ``sigma_BCD`` equals (e^3 tau / hbar^2) z x E (D . E) with the Sodemann-Fu
 dipole D_b = sum f d_b Omega.  Every response is antisymmetric in (c, a).
 
-Interaction: a number V0 (contact, eV nm^2), for which the k, k' sums
-factorise into products of single sums, or a callable V(q) (eV nm^2) of
-``|q|`` (1/nm), evaluated on all node pairs.  Several flavours (valleys) are
+Interaction: a number V0 [eV nm^2] (contact), for which the k, k' sums
+factorise into products of single sums, or a callable V(q) [eV nm^2] of
+``|q|`` [1/nm], evaluated on all node pairs.  Several flavours (valleys) are
 coupled either only within a flavour (``valley_exchange="intra"``) or all
 with all (``"inter"``, the same V(k - k') with k measured from each
 flavour's own origin).  For H_T with a contact interaction the "inter"
 choice makes sigma_T vanish (each valley's factor is odd in xi); "intra"
 reproduces the paper's Fig. 3 (docs/architecture.md, section 6.6).
 
-Units: k 1/nm, energies eV, tau ps, V eV nm^2.  Conductivities are in
-A nm / V^2 (2D sheet: j in A/nm for E in V/nm; multiply by 1e-9 for SI
-A m / V^2).
+Units: k [1/nm], energies [eV], tau [ps], V [eV nm^2], temperatures [K]
+(``k_B T`` [eV] inside, :func:`kwant_noneq.occupation.thermal_energy`).
+Conductivities are in [A nm / V^2] (2D sheet: j [A/nm] for E [V/nm];
+multiply by 1e-9 for SI A m / V^2).
 """
 import dataclasses
 
@@ -82,13 +83,13 @@ class Flavour:
     Attributes
     ----------
     hamiltonian : kwant_noneq.bloch.BlochHamiltonian
-        2D Bloch Hamiltonian (k in 1/nm, eV).
+        2D Bloch Hamiltonian (k [1/nm], energies [eV]).
     spin : array (nspin, n, n)
         Spin operators (Pauli matrices on the spin index; eta = 1, 2, 3).
     integrator : ContinuumPolar or LatticePockets
         k-space quadrature (kwant_noneq.kintegrate).
     degeneracy_tol : float
-        Energies closer than this (eV) form one degenerate subspace.
+        Energies closer than this [eV] form one degenerate subspace.
     """
 
     hamiltonian: object
@@ -120,7 +121,7 @@ class NonlinearHallResult:
     Attributes
     ----------
     sigma : ndarray (2, 2, 2)
-        ``sigma[c, a, b]``, ``j^c = sigma^{cab} E^a E^b`` (A nm / V^2).
+        ``sigma[c, a, b]``, ``j^c = sigma^{cab} E^a E^b`` [A nm / V^2].
     convergence : float
         ``max|sigma(N) - sigma(2N)| / max|sigma(2N)|`` between the
         quadrature and its refinement (and thermal nodes at T > 0).
@@ -146,7 +147,7 @@ class NonlinearHallResult:
 
     @property
     def hall(self):
-        """``sigma^{xyy}``, ``sigma^{xyx}`` as a pair (A nm / V^2)."""
+        """``sigma^{xyy}``, ``sigma^{xyx}`` as a pair [A nm / V^2]."""
         return self.sigma[0, 1, 1], self.sigma[0, 1, 0]
 
 
@@ -158,9 +159,9 @@ class ExchangeField:
     ----------
     k : (M, 2) 1/nm
     tau_part : (M, nspin, 2)
-        Fermi-surface (Drude, proportional to tau) coefficient (eV per V/nm).
+        Fermi-surface (Drude, proportional to tau) coefficient [eV per V/nm].
     intrinsic_part : (M, nspin, 2)
-        Interband (Fermi-sea SBP) coefficient (eV per V/nm).
+        Interband (Fermi-sea SBP) coefficient [eV per V/nm].
     convergence : float
         Relative change (max over both parts) between the quadrature and
         its 2x refinement; the refined values are returned.
@@ -177,7 +178,7 @@ class ExchangeField:
 
 
 def screened_interaction(V0, q_s):
-    """``V(q) = V0 q_s / (q + q_s)`` (eV nm^2): Thomas-Fermi screened Coulomb
+    """``V(q) = V0 q_s / (q + q_s)`` [eV nm^2]: Thomas-Fermi screened Coulomb
     normalised so that V(0) = V0 (the paper's contact estimate
     V0 = e^2/(4 pi eps0 q_s) is its q -> 0 limit up to the 2 pi of the 2D
     Fourier transform, which is absorbed in V0)."""
@@ -299,7 +300,7 @@ def _check_flavour(fl, i):
         raise ValueError(f"flavours[{i}].spin has non-finite entries")
     if not (np.isfinite(fl.degeneracy_tol) and fl.degeneracy_tol >= 0):
         raise ValueError(f"flavours[{i}].degeneracy_tol must be finite and "
-                         f">= 0 (eV), got {fl.degeneracy_tol}")
+                         f">= 0 [eV], got {fl.degeneracy_tol}")
     for name in ("fermi_surface", "fermi_sea", "refined", "check_domain"):
         if not callable(getattr(fl.integrator, name, None)):
             raise TypeError(f"flavours[{i}].integrator must be a k-space "
@@ -313,17 +314,17 @@ def _real(value, name, unit, positive=False, nonnegative=False):
                               nonnegative=nonnegative)
 
 def _check_interaction(interaction):
-    """Contact V0 (eV nm^2) or a callable V(|q|) that is finite."""
+    """Contact V0 [eV nm^2] or a callable V(|q|) that is finite."""
     if callable(interaction):
         probe = np.array([[0.0, 0.5], [1.0, 5.0]])
         try:
             v = np.asarray(interaction(probe), dtype=float)
         except (TypeError, ValueError) as exc:
-            raise TypeError("interaction V(q) must map an array of |q| (1/nm) "
-                            f"to a real array (eV nm^2): {exc}") from None
+            raise TypeError("interaction V(q) must map an array of |q| [1/nm] "
+                            f"to a real array [eV nm^2]: {exc}") from None
         if v.shape != probe.shape or not np.all(np.isfinite(v)):
             raise ValueError("interaction V(q) must return a finite array of "
-                             "the shape of q (eV nm^2); at q = "
+                             "the shape of q [eV nm^2]; at q = "
                              f"{probe.ravel().tolist()} 1/nm it gave {v!r}")
         return interaction
     return _real(interaction, "interaction", "eV nm^2")
@@ -640,7 +641,7 @@ def exchange_factors(flavours, m, refine, response):
     flavours : sequence of Flavour
         The flavours (valleys) of the model.
     m : float
-        Chemical potential (eV).
+        Chemical potential [eV].
     refine : int
         Quadrature refinement (1: default nodes, 2: doubled).
     response : {"ENH_T", "ENH_PT"}
@@ -775,7 +776,7 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     Parameters
     ----------
     k : (M, 2) array, optional
-        Where to evaluate (1/nm); default: the (refined) Fermi-surface
+        Where to evaluate [1/nm]; default: the (refined) Fermi-surface
         nodes of ``flavours[flavour_index]``.
     flavour_index : int
         The flavour whose electrons feel U (relevant for "intra").
@@ -783,8 +784,8 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     Returns
     -------
     ExchangeField
-        ``U^eta = sum_b (tau_part + intrinsic_part)[..., eta, b] E^b`` in eV
-        for E in V/nm.
+        ``U^eta = sum_b (tau_part + intrinsic_part)[..., eta, b] E^b`` [eV]
+        for E [V/nm].
     """
     flavours = _as_list(flavours)
     _check_valley_exchange(valley_exchange)
@@ -800,10 +801,10 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
         try:
             k = np.atleast_2d(np.asarray(k, dtype=float))
         except (TypeError, ValueError):
-            raise TypeError(f"k must be an array of points (M, 2) (1/nm), got "
+            raise TypeError(f"k must be an array of points (M, 2) [1/nm], got "
                             f"{k!r}") from None
         if k.ndim != 2 or k.shape[1] != 2 or not np.all(np.isfinite(k)):
-            raise ValueError("k must be finite points of shape (M, 2) (1/nm), "
+            raise ValueError("k must be finite points of shape (M, 2) [1/nm], "
                              f"got shape {k.shape}")
     _check_window(_sources(flavours, flavour_index, valley_exchange), mu, 0.0)
     if k is None:
