@@ -215,7 +215,10 @@ class LocalDensity:
         The adaptive grid's refinement estimate (``None`` on a fixed grid).
     syst : kwant.system.FiniteSystem, optional
         The system (a ``kwant.operator.Density`` passed to
-        :meth:`expectation` must be of this one).
+        :meth:`expectation` must be of this one).  Not pickled: a result
+        sent to another process keeps its arrays, not the system (whose
+        value functions need not pickle); there a Density is checked by
+        its number of sites and orbitals only.
     """
 
     density_matrix: np.ndarray
@@ -225,6 +228,11 @@ class LocalDensity:
     observable_error: float = None
     estimate: QuadratureEstimate = None
     syst: object = dataclasses.field(default=None, repr=False)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["syst"] = None
+        return state
 
     def expectation(self, operator, *, params=None):
         """``Tr(O_i rho_i)`` per site; see :func:`expectation`.
