@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
+from kwant_noneq.constants import KB
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, inh_conductivity,
                                         screened_interaction)
@@ -71,9 +72,9 @@ def main():
     curve("ENH_T screened T=0", lambda m: enh_t_conductivity(tv, m, p["tau"], sv), mus10)
     curve("ENH_PT screened T=0", lambda m: enh_pt_conductivity(pt, m, sv), mus10)
     curve("ENH_T screened kT=3meV", lambda m: enh_t_conductivity(
-        tv, m, p["tau"], sv, kT=3e-3), mus10)
+        tv, m, p["tau"], sv, temperature=3e-3 / KB), mus10)
     curve("ENH_PT screened kT=3meV", lambda m: enh_pt_conductivity(
-        pt, m, sv, kT=3e-3), mus10)
+        pt, m, sv, temperature=3e-3 / KB), mus10)
 
 
 if __name__ == "__main__":

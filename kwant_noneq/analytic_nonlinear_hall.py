@@ -70,7 +70,7 @@ def bcd_t(mu, delta, hbar_v, alpha, tau):
     """BCD conductivity of H_T, both valleys, first order in alpha.
 
     ``sigma^{xyy} = -sigma^{yxy} = (e^3 tau/hbar^2) 3 alpha Delta (mu^2 -
-    Delta^2) / (4 pi mu^4)`` (A nm / V^2), from sigma_BCD of the paper
+    Delta^2) / (4 pi mu^4)`` [A nm / V^2], from sigma_BCD of the paper
     (Sodemann-Fu; text after Eq. 10) with the dipole of both valleys.
     """
     mu, pf2 = _check(mu, delta)
@@ -79,7 +79,7 @@ def bcd_t(mu, delta, hbar_v, alpha, tau):
 
 
 def exchange_factors_t(mu, delta, hbar_v, alpha, xi):
-    """First-order factors A^{xy,eta} (1/eV) and C^{eta y} (1/nm) of one
+    """First-order factors A^{xy,eta} [1/eV] and C^{eta y} [1/nm] of one
     valley of H_T (module docstring); returns (A, C) arrays of length 3.
 
     ``C`` is the Fermi-surface (tau) part of the exchange field of Eq. (3):
@@ -122,7 +122,7 @@ def inh_pt(mu, delta, hbar_v, alpha):
 
         sigma^{xyx} = -sigma^{yxx} = (e^3/hbar) alpha (mu^2 - Delta^2) / (4 pi mu^4)
 
-    (A nm / V^2); ~ 1/mu^2 at large mu.
+    [A nm / V^2]; ~ 1/mu^2 at large mu.
     """
     mu, pf2 = _check(mu, delta)
     m = np.where(pf2 > 0, mu, 1.0)
@@ -130,8 +130,8 @@ def inh_pt(mu, delta, hbar_v, alpha):
 
 
 def exchange_factors_pt(mu, delta, hbar_v, alpha):
-    """First-order factors of H_PT: A^{xy,eta} (1/eV) and B^{eta x} (1/nm^2
-    x nm/eV = 1/(nm eV)), arrays of length 3 (module docstring).
+    """First-order factors of H_PT: A^{xy,eta} [1/eV] and B^{eta x} [1/nm^2
+    x nm/eV = 1/(nm eV)], arrays of length 3 (module docstring).
 
     ``B`` is the interband (Fermi-sea SBP) part of the exchange field of
     Eq. (3): ``U^eta = e E^x V0 B^{eta x}`` (contact V0); ``A`` the
@@ -153,7 +153,7 @@ def enh_pt(mu, delta, hbar_v, alpha, V0):
         sigma^{xyx} = -sigma^{yxx} = -(e^3/hbar) V0 alpha (mu^2 - Delta^2)
                       (mu^2 + 2 Delta^2) / (8 pi^2 (hbar v)^2 mu^5)
 
-    (A nm / V^2); ~ 1/mu at large mu, opposite in sign to INH; ratio
+    [A nm / V^2]; ~ 1/mu at large mu, opposite in sign to INH; ratio
     ENH/INH = -V0 (mu^2 + 2 Delta^2) / (2 pi (hbar v)^2 mu).
     """
     mu, pf2 = _check(mu, delta)

@@ -5,11 +5,13 @@ argument, what it must be and (where one exists) the remedy, before any
 expensive work starts: ``TypeError`` for a value of the wrong kind (a string
 where a number belongs), ``ValueError`` for a number outside its range.
 """
+import functools
 import numbers
 
 import numpy as np
 
-__all__ = ["real_number", "integer", "choice", "RegimeWarning"]
+__all__ = ["real_number", "integer", "choice", "renamed_keywords",
+           "RegimeWarning"]
 
 
 class RegimeWarning(RuntimeWarning):
@@ -81,3 +83,22 @@ def choice(name, value, options):
     if not ok:
         raise ValueError(f"{name} must be one of {list(options)!r}, got {value!r}")
     return value
+
+
+def renamed_keywords(**replacements):
+    """Decorator: a call that uses an old keyword raises ``TypeError``
+    naming what replaced it, instead of Python's bare "unexpected keyword".
+
+    ``replacements`` maps each old name to the replacement's description,
+    e.g. ``kT="temperature [K] (temperature = kT / kwant_noneq.constants.KB)"``.
+    """
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            for old, new in replacements.items():
+                if old in kwargs:
+                    raise TypeError(f"{func.__name__}() takes no {old}= any more: "
+                                    f"give {new}")
+            return func(*args, **kwargs)
+        return wrapper
+    return decorate

@@ -21,6 +21,7 @@ Expectation values of onsite operators are ``Tr(O_i rho_i)``.
 """
 import dataclasses
 
+import kwant
 import numpy as np
 
 from .occupation import K_B, bias_window, check_reservoirs, fermi
@@ -34,17 +35,97 @@ from .params import allow_extra_params as allow_extra, check_params
 from .scattering import ScatteringStates, uniform_norbs
 
 __all__ = ["LocalDensity", "NonequilibriumDensity", "local_density",
-           "expectation", "check_onsite_operator"]
+           "expectation", "check_onsite_operator", "density_operator_blocks"]
 
 
-def check_onsite_operator(operator, nsites, norbs):
+#: Kwant's local operators that are not onsite: refused with a remedy.
+_NOT_ONSITE = (kwant.operator.Current, kwant.operator.Source)
+
+
+def density_operator_blocks(operator, syst=None, *, params=None):
+    """Onsite matrices of a ``kwant.operator.Density``, one per site.
+
+    Parameters
+    ----------
+    operator : kwant.operator.Density
+        Of a finalized system (or lead); its ``onsite`` may be a matrix or a
+        function of the site (and parameters).  Sites outside its ``where`` get zero
+        blocks.
+    syst : kwant.system.FiniteSystem, optional
+        The system the density matrices belong to: ``operator.syst`` must
+        be this very object.  Without it only the number of sites and
+        orbitals is checked (by the caller).
+    params : dict, optional
+        Parameters of an ``onsite`` function, as for Kwant's
+        ``Density(psi, params=params)``; not for an operator bound with
+        ``.bind(params=...)``, whose bound values are used.
+
+    Returns
+    -------
+    ndarray, shape (nsites, norbs, norbs)
+        In the order of ``operator.syst.sites``, complex.
+    """
+    if isinstance(operator, _NOT_ONSITE):
+        raise TypeError(f"{type(operator).__name__} is not an onsite operator: "
+                        f"give a kwant.operator.Density or onsite matrices")
+    if syst is not None and operator.syst is not syst:
+        raise ValueError("this kwant.operator.Density belongs to another "
+                         "system: build it from the finalized system whose "
+                         "density it measures")
+    norbs = {getattr(site.family, "norbs", None) for site in operator.syst.sites}
+    if len(norbs) != 1 or None in norbs:
+        raise ValueError(f"the kwant.operator.Density's system has sites with "
+                         f"orbitals {norbs}: every site family must declare the "
+                         f"same norbs")
+    norbs = norbs.pop()
+    try:
+        coo = operator.tocoo(params=params)
+    except TypeError as err:
+        raise TypeError(
+            f"the onsite function of this kwant.operator.Density could not be "
+            f"evaluated ({err}): pass its parameters, params=..., or bind them, "
+            f"kwant.operator.Density(...).bind(params=...)") from err
+    site, row, col = coo.row // norbs, coo.row % norbs, coo.col % norbs
+    if np.any(coo.col // norbs != site):       # not expected from a Density
+        raise ValueError("the kwant.operator.Density couples different sites")
+    blocks = np.zeros((len(operator.syst.sites), norbs, norbs), complex)
+    np.add.at(blocks, (site, row, col), coo.data)
+    return blocks
+
+
+def check_onsite_operator(operator, nsites, norbs, *, syst=None, params=None):
     """Return ``operator`` as an array ``(nops, nsites, norbs, norbs)``.
 
-    Accepts one matrix ``(norbs, norbs)`` (the same on every site), a stack
-    of them ``(nops, norbs, norbs)``, or per-site blocks
-    ``(nops, nsites, norbs, norbs)``.
+    Parameters
+    ----------
+    operator : array or kwant.operator.Density, or a sequence of Densities
+        One matrix ``(norbs, norbs)`` (the same on every site), a stack of
+        them ``(nops, norbs, norbs)``, per-site blocks ``(nops, nsites,
+        norbs, norbs)``, or ``kwant.operator.Density`` objects of the system
+        (one, or a list for ``nops`` of them; zero outside their ``where``,
+        see :func:`density_operator_blocks`).
+    nsites, norbs : int
+        Sites of the system and orbitals per site.
+    syst : kwant.system.FiniteSystem, optional
+        The system; a ``kwant.operator.Density`` must be of this one.
+    params : dict, optional
+        Parameters of a ``kwant.operator.Density``'s onsite function.
     """
+    if _is_density_operator(operator):
+        operator = [operator]
+    if (isinstance(operator, (list, tuple)) and operator
+            and all(map(_is_density_operator, operator))):
+        blocks = [density_operator_blocks(o, syst, params=params) for o in operator]
+        if blocks[0].shape != (nsites, norbs, norbs):
+            raise ValueError(
+                f"the kwant.operator.Density acts on {blocks[0].shape[0]} sites "
+                f"with {blocks[0].shape[1]} orbitals each, the density matrix "
+                f"on {nsites} with {norbs}: build it from the same system")
+        return np.stack(blocks)
     op = np.asarray(operator)
+    if op.dtype == object:
+        raise TypeError(f"operator must be onsite matrices or "
+                        f"kwant.operator.Density objects, got {operator!r}")
     if op.ndim == 2:
         op = op[None, None]
     elif op.ndim == 3:
@@ -59,15 +140,49 @@ def check_onsite_operator(operator, nsites, norbs):
     return op
 
 
-def expectation(density_matrix, operator):
+def _is_density_operator(operator):
+    return isinstance(operator, (kwant.operator.Density,) + _NOT_ONSITE)
+
+
+def expectation(density_matrix, operator, *, params=None, syst=None):
     """``Tr(O_i rho_i)`` for each operator and site; real for Hermitian O.
 
-    Returns an array ``(nops, nsites)``, or ``(nsites,)`` for one matrix.
+    Parameters
+    ----------
+    density_matrix : array (nsites, norbs, norbs)
+    operator : array or kwant.operator.Density
+        Any format of :func:`check_onsite_operator`.  A
+        ``kwant.operator.Density`` gives what Kwant's ``Density(psi)`` gives
+        for the wave functions, summed over modes and integrated over
+        energy: per site in the order of ``syst.sites``, zero outside its
+        ``where`` (Kwant returns the ``where`` sites alone), the sum over
+        sites when it was made with ``sum=True``.
+    params : dict, optional
+        Parameters of a ``kwant.operator.Density``'s onsite function (as
+        for Kwant's ``Density(psi, params=params)``).
+    syst : kwant.system.FiniteSystem, optional
+        The system of ``density_matrix``; a Density must be of this one.
+
+    Returns
+    -------
+    ndarray
+        ``(nops, nsites)``; ``(nsites,)`` for one matrix or one Density, a
+        float for one Density with ``sum=True`` (``(nops,)`` for several).
     """
     rho = np.asarray(density_matrix)
-    op = check_onsite_operator(operator, rho.shape[0], rho.shape[1])
+    op = check_onsite_operator(operator, rho.shape[0], rho.shape[1], syst=syst,
+                               params=params)
     values = np.einsum("oiab,iba->oi", np.broadcast_to(
         op, (op.shape[0],) + rho.shape), rho).real
+    ops = operator if isinstance(operator, (list, tuple)) else [operator]
+    if all(_is_density_operator(o) for o in ops):
+        sums = {bool(o.sum) for o in ops}
+        if sums == {True}:
+            values = values.sum(axis=1)
+        elif len(sums) > 1:
+            raise ValueError("give kwant.operator.Density objects that all have "
+                             "sum=True or all sum=False")
+        return values[0] if not isinstance(operator, (list, tuple)) else values
     return values[0] if np.ndim(operator) == 2 else values
 
 
@@ -98,6 +213,12 @@ class LocalDensity:
         :meth:`NonequilibriumDensity.estimate_error` at another).
     estimate : QuadratureEstimate, optional
         The adaptive grid's refinement estimate (``None`` on a fixed grid).
+    syst : kwant.system.FiniteSystem, optional
+        The system (a ``kwant.operator.Density`` passed to
+        :meth:`expectation` must be of this one).  Not pickled: a result
+        sent to another process keeps its arrays, not the system (whose
+        value functions need not pickle); there a Density is checked by
+        its number of sites and orbitals only.
     """
 
     density_matrix: np.ndarray
@@ -106,10 +227,32 @@ class LocalDensity:
     counts: SolverCounts = None
     observable_error: float = None
     estimate: QuadratureEstimate = None
+    syst: object = dataclasses.field(default=None, repr=False)
 
-    def expectation(self, operator):
-        """``Tr(O_i rho_i)``; see :func:`expectation`."""
-        return expectation(self.density_matrix, operator)
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["syst"] = None
+        return state
+
+    def expectation(self, operator, *, params=None):
+        """``Tr(O_i rho_i)`` per site; see :func:`expectation`.
+
+        Parameters
+        ----------
+        operator : array or kwant.operator.Density
+            Onsite matrices, or a ``kwant.operator.Density`` of this
+            system (zero outside its ``where``).
+        params : dict, optional
+            Parameters of a Density's onsite function, as for Kwant's
+            ``Density(psi, params=params)``.
+
+        Examples
+        --------
+        >>> rho = local_density(fsyst, [0.095, 0.105], 0.0, params=params)
+        >>> s_z = rho.expectation(kwant.operator.Density(fsyst, sigma_z / 2))
+        """
+        return expectation(self.density_matrix, operator, params=params,
+                           syst=self.syst)
 
     @property
     def charge(self):
@@ -179,7 +322,8 @@ class NonequilibriumDensity:
         Onsite operator(s) whose expectation values steer the refinement
         and :attr:`LocalDensity.observable_error`, in any format of
         :func:`check_onsite_operator` (e.g. ``sigma / 2`` for the spin
-        density).  Default: every entry of the density matrix (so the spin
+        density, or ``kwant.operator.Density`` objects of ``syst``, with
+        their bound parameters or none).  Default: every entry of the density matrix (so the spin
         components count, not the charge alone).
     band_edges : bool, optional
         Breakpoints, with the momentum substitution ``E = E_b +- u^2``, at
@@ -239,7 +383,8 @@ class NonequilibriumDensity:
             quadrature_tol, quadrature_atol, band_edges, max_panels,
             refinement_potential, states, self.nsites * norbs)
         self.observable = (None if observable is None else
-                           check_onsite_operator(observable, self.nsites, norbs))
+                           check_onsite_operator(observable, self.nsites, norbs,
+                                                 syst=syst))
         self.tolerances = ((checks.real_number("quadrature_tol", quadrature_tol),
                             float(quadrature_atol)) if adaptive else None)
         band_edges = adaptive if band_edges is None else bool(band_edges)
@@ -428,7 +573,7 @@ class NonequilibriumDensity:
             obs_err = float(np.max(np.abs(self._observe((rho - gauss)[None])),
                                    initial=0.0))
         return LocalDensity(rho, err, self.grid, self.states.counts - before,
-                            obs_err, self.estimate)
+                            obs_err, self.estimate, self.states.syst)
 
     def response(self, potential, perturbation, rtol=None):
         """Linear response ``d rho / d V [perturbation]`` at ``potential``:

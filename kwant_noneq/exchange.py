@@ -13,11 +13,12 @@ state feels is ``g_1D = U a sum_i P_i^2`` with ``P_i`` the edge state's site
 weight (docs/architecture.md, section 6.2).  Energies in eV, distances in the units of the
 site positions (nm for :mod:`kwant_noneq.systems`).
 """
+import kwant
 import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from .density import expectation
+from .density import density_operator_blocks, expectation
 from .scattering import onsite_block_matrix
 
 __all__ = ["contact_kernel", "range_kernel", "exchange_field",
@@ -70,7 +71,21 @@ def range_kernel(sites, V, cutoff, where=None):
 
 
 def check_spin_operators(spin_operators, norbs):
-    """The three Pauli-like spin matrices ``(3, norbs, norbs)``."""
+    """The three Pauli-like spin matrices ``(3, norbs, norbs)``.
+
+    Parameters
+    ----------
+    spin_operators : array (3, norbs, norbs), or three kwant.operator.Density
+        ``sigma_x, sigma_y, sigma_z`` in the site basis, the same on every
+        site: matrices, or Kwant Densities whose onsite is one matrix on
+        every site of their system (no ``where`` restriction; an onsite
+        function is evaluated with its bound parameters or none).
+    norbs : int
+        Orbitals per site.
+    """
+    if (isinstance(spin_operators, (list, tuple))
+            and any(isinstance(o, kwant.operator.Density) for o in spin_operators)):
+        spin_operators = [_uniform_matrix(o) for o in spin_operators]
     ops = np.asarray(spin_operators)
     if ops.shape != (3, norbs, norbs):
         raise ValueError(f"spin_operators must have shape (3, {norbs}, {norbs}) "
@@ -79,6 +94,20 @@ def check_spin_operators(spin_operators, norbs):
     if not np.allclose(ops, ops.conj().transpose(0, 2, 1)):
         raise ValueError("spin operators must be Hermitian")
     return ops
+
+
+def _uniform_matrix(operator):
+    """The one onsite matrix of a ``kwant.operator.Density`` (or
+    ``operator`` itself when it is a matrix already)."""
+    if not isinstance(operator, kwant.operator.Density):
+        return operator
+    blocks = density_operator_blocks(operator)
+    if not np.all(blocks == blocks[:1]):
+        raise ValueError("a spin operator given as kwant.operator.Density must "
+                         "be the same on every site (no where=, no site-"
+                         "dependent onsite): the exchange field couples to "
+                         "one sigma per site")
+    return blocks[0]
 
 
 def spin_density(density_matrix, spin_operators):
@@ -94,7 +123,16 @@ def exchange_field(spin, kernel):
 
 
 def exchange_potential(field, spin_operators):
-    """Sparse ``sum_i h_i.sigma_i`` over the sites' orbitals."""
+    """Sparse ``sum_i h_i.sigma_i`` over the sites' orbitals.
+
+    Parameters
+    ----------
+    field : array (nsites, 3)
+        ``h_i`` [eV].
+    spin_operators : array (3, norbs, norbs), or three kwant.operator.Density
+        See :func:`check_spin_operators`.
+    """
     field = np.asarray(field, float)
-    blocks = np.einsum("ic,cab->iab", field, np.asarray(spin_operators))
+    ops = np.asarray([_uniform_matrix(o) for o in spin_operators])
+    blocks = np.einsum("ic,cab->iab", field, ops)
     return onsite_block_matrix(blocks).tocsr()

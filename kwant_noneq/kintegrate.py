@@ -25,13 +25,16 @@ Two integrators:
   integrands), partially filled bands by polar quadrature in pockets around
   given centres (each pocket must be star-shaped about its centre).
 
-Units: k in 1/nm, energies in eV; FS weights in 1/(nm^2 eV), sea weights in
-1/nm^2.
+Units: k [1/nm], energies [eV], temperatures [K]; Fermi-surface weights
+[1/(nm^2 eV)], Fermi-sea weights [1/nm^2].  The quadratures are at T = 0;
+:func:`thermal_average` and :class:`FermiWindowRule` build T > 0 from them.
 """
 import dataclasses
 
 import numpy as np
 
+from . import checks
+from .occupation import TEMPERATURE_KEYWORD, thermal_energy
 from .thermal import thermal_kernel
 
 __all__ = ["KQuadrature", "ContinuumPolar", "LatticePockets", "smooth_window",
@@ -49,7 +52,7 @@ class KQuadrature:
     band : (M,) int
     weight : (M,)
     velocity : (M, 2) or None
-        ``d e_n / d k`` (eV nm) at Fermi-surface nodes.
+        ``d e_n / d k`` [eV nm] at Fermi-surface nodes.
     static_count : int
         The first ``static_count`` nodes sit at k-points that do not depend
         on mu (a lattice Brillouin-zone grid): callers sweeping mu may cache
@@ -136,13 +139,13 @@ def _outermost_change(e, mu, r):
 def _check_energy(mu, name="mu"):
     """``mu`` as a float; a clear error for strings, NaN and infinities."""
     if isinstance(mu, (str, bytes, bool)) or np.ndim(mu) != 0:
-        raise TypeError(f"{name} must be a real number (eV), got {mu!r}")
+        raise TypeError(f"{name} must be a real number [eV], got {mu!r}")
     try:
         mu = float(mu)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number (eV), got {mu!r}") from None
+        raise TypeError(f"{name} must be a real number [eV], got {mu!r}") from None
     if not np.isfinite(mu):
-        raise ValueError(f"{name} must be finite (eV), got {mu}")
+        raise ValueError(f"{name} must be finite [eV], got {mu}")
     return mu
 
 
@@ -152,7 +155,7 @@ class ContinuumPolar:
     Parameters
     ----------
     k_max : float
-        Fermi pockets must lie within ``|k - center| < k_max`` (1/nm).
+        Fermi pockets must lie within ``|k - center| < k_max`` [1/nm].
     center : (2,) array
         A point inside every Fermi pocket (the Dirac point).
     n_angles : int
@@ -208,7 +211,7 @@ class ContinuumPolar:
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming k_max and the value needed) if the Fermi
-        surface at ``energy`` (eV) leaves ``|k - center| < k_max``."""
+        surface at ``energy`` [eV] leaves ``|k - center| < k_max``."""
         energy = _check_energy(energy, "energy")
         out = self._outer_crossing(H, energy, self.k_max, 64 * self.k_max)
         if out is not None:
@@ -241,7 +244,7 @@ class ContinuumPolar:
         return 2 * np.pi * (np.arange(self.n_angles) + 0.5) / self.n_angles
 
     def fermi_surface(self, H, mu, check_domain=True):
-        """Fermi-surface quadrature (weights 1/(nm^2 eV)).
+        """Fermi-surface quadrature [weights 1/(nm^2 eV)].
 
         Raises ValueError if a band changes occupation on a ray beyond
         ``k_max`` (checked out to ``64 k_max``): that part of the Fermi
@@ -262,7 +265,7 @@ class ContinuumPolar:
         return KQuadrature(k, band, w, vel)
 
     def fermi_sea(self, H, mu, tail=True):
-        """Fermi-sea quadrature (weights 1/nm^2) with symmetric cut-off.
+        """Fermi-sea quadrature [weights 1/nm^2] with symmetric cut-off.
 
         With ``tail=False`` only the disc ``|k - center| < k_cut`` is
         integrated (used for lattice pockets).  With the tail, a Fermi
@@ -351,22 +354,6 @@ def _check_positive(value, name, unit):
     return value
 
 
-def _check_temperature(kT, name="kT"):
-    """kT (eV) as a float >= 0: a negative temperature is refused, not
-    treated as T = 0."""
-    if isinstance(kT, (str, bytes, bool)) or np.ndim(kT) != 0:
-        raise TypeError(f"{name} must be a real number >= 0 (eV), got {kT!r}")
-    try:
-        kT = float(kT)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number >= 0 (eV), got "
-                        f"{kT!r}") from None
-    if not (np.isfinite(kT) and kT >= 0):
-        raise ValueError(f"{name} must be finite and >= 0 (eV), got {kT}: a "
-                         "negative temperature is not T = 0")
-    return kT
-
-
 def _check_count(value, name, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -399,11 +386,11 @@ class LatticePockets:
     Parameters
     ----------
     reciprocal_vectors : (2, 2) array
-        Rows b_1, b_2 (1/nm) spanning the Brillouin zone.
+        Rows b_1, b_2 [1/nm] spanning the Brillouin zone.
     pocket_centers : (P, 2) array
-        A point inside each Fermi pocket (1/nm).
+        A point inside each Fermi pocket [1/nm].
     pocket_radius : float
-        Radius (1/nm) of the polar discs; windows must not overlap.
+        Radius [1/nm] of the polar discs; windows must not overlap.
     n_grid : int
         Uniform grid ``n_grid x n_grid`` for ``(1 - chi) g``.
     n_angles, n_radial, n_search : int
@@ -417,13 +404,13 @@ class LatticePockets:
                 or not np.all(np.isfinite(self.reciprocal_vectors))
                 or abs(np.linalg.det(self.reciprocal_vectors)) == 0):
             raise ValueError("reciprocal_vectors must be two finite, linearly "
-                             "independent rows b_1, b_2 (1/nm), got "
+                             "independent rows b_1, b_2 [1/nm], got "
                              f"{reciprocal_vectors!r}")
         self.pocket_centers = np.atleast_2d(np.asarray(pocket_centers, float))
         if (self.pocket_centers.shape[-1] != 2
                 or not np.all(np.isfinite(self.pocket_centers))):
             raise ValueError("pocket_centers must be finite points (P, 2) "
-                             f"(1/nm), got {pocket_centers!r}")
+                             f"[1/nm], got {pocket_centers!r}")
         self.pocket_radius = _check_positive(pocket_radius, "pocket_radius",
                                              "1/nm")
         for name, value in (("n_grid", n_grid), ("n_angles", n_angles),
@@ -452,7 +439,7 @@ class LatticePockets:
         return self._polars[key]
 
     def fermi_surface(self, H, mu):
-        """Fermi surface of the pockets (weights 1/(nm^2 eV)).
+        """Fermi surface of the pockets [weights 1/(nm^2 eV)].
 
         Raises ValueError if a band is occupied farther than
         ``pocket_radius/2`` from every centre without being filled (its
@@ -468,7 +455,7 @@ class LatticePockets:
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming pocket_radius) if a partly filled band
-        at ``energy`` (eV) is occupied farther than ``pocket_radius/2``
+        at ``energy`` [eV] is occupied farther than ``pocket_radius/2``
         from every centre."""
         mu = _check_energy(energy, "energy")
         half = self.pocket_radius / 2
@@ -517,7 +504,7 @@ class LatticePockets:
         return c[1:]
 
     def fermi_sea(self, H, mu):
-        """Fermi sea (weights 1/nm^2): filled bands by grid + windowed discs,
+        """Fermi sea [weights 1/nm^2]: filled bands by grid + windowed discs,
         partly filled bands by their pockets.  The grid nodes come first
         (``static_count``).  Raises ValueError as :meth:`fermi_surface`
         when a partly filled band is occupied outside the pockets."""
@@ -555,20 +542,34 @@ class LatticePockets:
                            np.concatenate(ww), static_count=static)
 
 
-def thermal_average(func, mu, kT, step=1.0, span=24.0):
-    """``int de (-df/de)(e - mu) func(e)`` for a Fermi function at kT (eV).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def thermal_average(func, mu, *, temperature, step=1.0, span=24.0):
+    """``int de (-df/de)(e - mu) func(e)``, ``f`` the Fermi function at
+    ``temperature``.
 
-    ``func`` maps an energy (eV) to an array; the result has its shape.
     Trapezoid rule in ``x = (e - mu)/kT`` with spacing ``step`` on
     ``[-span, span]``.  Why trapezoid: the weight ``1/(4 cosh^2(x/2))`` is
     analytic in the strip ``|Im x| < pi``, so for smooth ``func`` the error
     falls like ``(8 pi^2 / step) exp(-2 pi^2 / step)`` (Poisson summation
     with the kernel's transform ``pi w / sinh(pi w)``: 2e-7 at step 1,
-    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0 band-edge kinks of ``func`` inside the window
-    make the convergence algebraic; compare ``step`` and ``step/2``.
-    ``kT = 0`` returns ``func(mu)``; a negative kT is refused.
+    1e-15 at step 1/2) and the truncation like ``exp(-span)``.  T = 0
+    band-edge kinks of ``func`` inside the window make the convergence
+    algebraic; compare ``step`` and ``step/2``.
+
+    Parameters
+    ----------
+    func : callable
+        Maps an energy [eV] to an array; the result has its shape.
+    mu : float
+        Chemical potential [eV].
+    temperature : float
+        [K], ``>= 0`` (keyword only; ``kT = k_B T`` with
+        :data:`kwant_noneq.constants.KB`).  ``0`` returns ``func(mu)``; a
+        negative temperature is refused.
+    step, span : float
+        Node spacing and half-width of the window, in units of ``kT``.
     """
-    mu, kT = _check_energy(mu), _check_temperature(kT)
+    mu, kT = _check_energy(mu), thermal_energy(temperature)
     _check_positive(step, "step", "units of kT")
     _check_positive(span, "span", "units of kT")
     if kT == 0:
@@ -579,14 +580,18 @@ def thermal_average(func, mu, kT, step=1.0, span=24.0):
     return sum(wi * np.asarray(func(mu + kT * xi)) for xi, wi in zip(x, weight))
 
 
-def thermal_average_pair(func, mu, kT, step=1.0, span=24.0):
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def thermal_average_pair(func, mu, *, temperature, step=1.0, span=24.0):
     """:func:`thermal_average` at ``step`` and at ``step/2`` from nested
     nodes (each energy evaluated once); returns ``(coarse, fine)``.
-    Needs kT > 0 (eV)."""
-    mu, kT = _check_energy(mu), _check_temperature(kT)
+
+    Parameters as :func:`thermal_average`; ``temperature`` [K] must be
+    ``> 0``.
+    """
+    mu, kT = _check_energy(mu), thermal_energy(temperature)
     if kT == 0:
-        raise ValueError("thermal_average_pair needs kT > 0 (eV); at kT = 0 "
-                         "evaluate func(mu) directly")
+        raise ValueError("thermal_average_pair needs temperature > 0 [K]; at "
+                         "T = 0 evaluate func(mu) directly")
     _check_positive(step, "step", "units of kT")
     _check_positive(span, "span", "units of kT")
     n = int(round(2 * span / step)) + 1

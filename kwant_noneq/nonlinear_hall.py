@@ -42,18 +42,19 @@ curl(e E G) gives the paper's INH, and with f -> f - (e tau/hbar) E.grad f::
 ``sigma_BCD`` equals (e^3 tau / hbar^2) z x E (D . E) with the Sodemann-Fu
 dipole D_b = sum f d_b Omega.  Every response is antisymmetric in (c, a).
 
-Interaction: a number V0 (contact, eV nm^2), for which the k, k' sums
-factorise into products of single sums, or a callable V(q) (eV nm^2) of
-``|q|`` (1/nm), evaluated on all node pairs.  Several flavours (valleys) are
+Interaction: a number V0 [eV nm^2] (contact), for which the k, k' sums
+factorise into products of single sums, or a callable V(q) [eV nm^2] of
+``|q|`` [1/nm], evaluated on all node pairs.  Several flavours (valleys) are
 coupled either only within a flavour (``valley_exchange="intra"``) or all
 with all (``"inter"``, the same V(k - k') with k measured from each
 flavour's own origin).  For H_T with a contact interaction the "inter"
 choice makes sigma_T vanish (each valley's factor is odd in xi); "intra"
 reproduces the paper's Fig. 3 (docs/architecture.md, section 6.6).
 
-Units: k 1/nm, energies eV, tau ps, V eV nm^2.  Conductivities are in
-A nm / V^2 (2D sheet: j in A/nm for E in V/nm; multiply by 1e-9 for SI
-A m / V^2).
+Units: k [1/nm], energies [eV], tau [ps], V [eV nm^2], temperatures [K]
+(``k_B T`` [eV] inside, :func:`kwant_noneq.occupation.thermal_energy`).
+Conductivities are in [A nm / V^2] (2D sheet: j [A/nm] for E [V/nm];
+multiply by 1e-9 for SI A m / V^2).
 """
 import dataclasses
 
@@ -64,6 +65,7 @@ from . import checks
 from .constants import E2_OVER_HBAR, HBAR
 from .geometry import band_geometry
 from .kintegrate import fermi_window_rule, thermal_average_pair
+from .occupation import TEMPERATURE_KEYWORD, thermal_energy
 
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
@@ -81,13 +83,13 @@ class Flavour:
     Attributes
     ----------
     hamiltonian : kwant_noneq.bloch.BlochHamiltonian
-        2D Bloch Hamiltonian (k in 1/nm, eV).
+        2D Bloch Hamiltonian (k [1/nm], energies [eV]).
     spin : array (nspin, n, n)
         Spin operators (Pauli matrices on the spin index; eta = 1, 2, 3).
     integrator : ContinuumPolar or LatticePockets
         k-space quadrature (kwant_noneq.kintegrate).
     degeneracy_tol : float
-        Energies closer than this (eV) form one degenerate subspace.
+        Energies closer than this [eV] form one degenerate subspace.
     """
 
     hamiltonian: object
@@ -119,12 +121,14 @@ class NonlinearHallResult:
     Attributes
     ----------
     sigma : ndarray (2, 2, 2)
-        ``sigma[c, a, b]``, ``j^c = sigma^{cab} E^a E^b`` (A nm / V^2).
+        ``sigma[c, a, b]``, ``j^c = sigma^{cab} E^a E^b`` [A nm / V^2].
     convergence : float
         ``max|sigma(N) - sigma(2N)| / max|sigma(2N)|`` between the
         quadrature and its refinement (and thermal nodes at T > 0).
-    mu, kT : float
-        Chemical potential and temperature (eV).
+    mu : float
+        Chemical potential [eV].
+    temperature : float
+        [K].
     response : str
     units : str
     """
@@ -132,13 +136,18 @@ class NonlinearHallResult:
     sigma: np.ndarray
     convergence: float
     mu: float
-    kT: float
+    temperature: float
     response: str
     units: str = CONDUCTIVITY_UNITS
 
     @property
+    def kT(self):
+        """``k_B T`` [eV] (:data:`kwant_noneq.constants.KB`)."""
+        return thermal_energy(self.temperature)
+
+    @property
     def hall(self):
-        """``sigma^{xyy}``, ``sigma^{xyx}`` as a pair (A nm / V^2)."""
+        """``sigma^{xyy}``, ``sigma^{xyx}`` as a pair [A nm / V^2]."""
         return self.sigma[0, 1, 1], self.sigma[0, 1, 0]
 
 
@@ -150,9 +159,9 @@ class ExchangeField:
     ----------
     k : (M, 2) 1/nm
     tau_part : (M, nspin, 2)
-        Fermi-surface (Drude, proportional to tau) coefficient (eV per V/nm).
+        Fermi-surface (Drude, proportional to tau) coefficient [eV per V/nm].
     intrinsic_part : (M, nspin, 2)
-        Interband (Fermi-sea SBP) coefficient (eV per V/nm).
+        Interband (Fermi-sea SBP) coefficient [eV per V/nm].
     convergence : float
         Relative change (max over both parts) between the quadrature and
         its 2x refinement; the refined values are returned.
@@ -169,7 +178,7 @@ class ExchangeField:
 
 
 def screened_interaction(V0, q_s):
-    """``V(q) = V0 q_s / (q + q_s)`` (eV nm^2): Thomas-Fermi screened Coulomb
+    """``V(q) = V0 q_s / (q + q_s)`` [eV nm^2]: Thomas-Fermi screened Coulomb
     normalised so that V(0) = V0 (the paper's contact estimate
     V0 = e^2/(4 pi eps0 q_s) is its q -> 0 limit up to the 2 pi of the 2D
     Fourier transform, which is absorbed in V0)."""
@@ -291,7 +300,7 @@ def _check_flavour(fl, i):
         raise ValueError(f"flavours[{i}].spin has non-finite entries")
     if not (np.isfinite(fl.degeneracy_tol) and fl.degeneracy_tol >= 0):
         raise ValueError(f"flavours[{i}].degeneracy_tol must be finite and "
-                         f">= 0 (eV), got {fl.degeneracy_tol}")
+                         f">= 0 [eV], got {fl.degeneracy_tol}")
     for name in ("fermi_surface", "fermi_sea", "refined", "check_domain"):
         if not callable(getattr(fl.integrator, name, None)):
             raise TypeError(f"flavours[{i}].integrator must be a k-space "
@@ -300,28 +309,22 @@ def _check_flavour(fl, i):
 
 
 def _real(value, name, unit, positive=False, nonnegative=False):
-    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`);
-    a negative ``kT`` says that it is not T = 0 (it once was read as such)."""
-    try:
-        return checks.real_number(name, value, unit=unit, positive=positive,
-                                  nonnegative=nonnegative)
-    except ValueError as err:
-        if name == "kT" and np.isfinite(value) and value < 0:
-            raise ValueError(f"{err}: a negative temperature is not T = 0") from None
-        raise
+    """A finite real number, by name (:func:`kwant_noneq.checks.real_number`)."""
+    return checks.real_number(name, value, unit=unit, positive=positive,
+                              nonnegative=nonnegative)
 
 def _check_interaction(interaction):
-    """Contact V0 (eV nm^2) or a callable V(|q|) that is finite."""
+    """Contact V0 [eV nm^2] or a callable V(|q|) that is finite."""
     if callable(interaction):
         probe = np.array([[0.0, 0.5], [1.0, 5.0]])
         try:
             v = np.asarray(interaction(probe), dtype=float)
         except (TypeError, ValueError) as exc:
-            raise TypeError("interaction V(q) must map an array of |q| (1/nm) "
-                            f"to a real array (eV nm^2): {exc}") from None
+            raise TypeError("interaction V(q) must map an array of |q| [1/nm] "
+                            f"to a real array [eV nm^2]: {exc}") from None
         if v.shape != probe.shape or not np.all(np.isfinite(v)):
             raise ValueError("interaction V(q) must return a finite array of "
-                             "the shape of q (eV nm^2); at q = "
+                             "the shape of q [eV nm^2]; at q = "
                              f"{probe.ravel().tolist()} 1/nm it gave {v!r}")
         return interaction
     return _real(interaction, "interaction", "eV nm^2")
@@ -352,8 +355,15 @@ def _check_window(flavours, mu, kT):
                 raise ValueError(f"flavours[{i}]: {exc}{where}") from None
 
 
-def _check_thermal(kT, thermal_step, thermal_nodes):
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+def _temperature(temperature):
+    """``(T [K], k_B T [eV])`` of a checked ``temperature``."""
+    kT = thermal_energy(temperature)
+    return float(temperature), kT
+
+
+def _check_thermal(temperature, thermal_step, thermal_nodes):
+    """``(T [K], k_B T [eV])``, and the thermal options checked."""
+    temperature, kT = _temperature(temperature)
     _real(thermal_step, "thermal_step", "units of kT", positive=True)
     if isinstance(thermal_nodes, bool) or not isinstance(
             thermal_nodes, (int, np.integer)):
@@ -361,10 +371,10 @@ def _check_thermal(kT, thermal_step, thermal_nodes):
                         f"{thermal_nodes!r}")
     if thermal_nodes < 1:
         raise ValueError(f"thermal_nodes must be >= 1, got {thermal_nodes}")
-    return kT
+    return temperature, kT
 
 
-def _converged(compute, mu, kT, response, thermal_step=1.0):
+def _converged(compute, mu, temperature, response, thermal_step=1.0):
     """``compute(mu, refine)`` with an error estimate.
 
     T = 0: the quadrature and its refinement (``refine=2``), the refined
@@ -372,25 +382,27 @@ def _converged(compute, mu, kT, response, thermal_step=1.0):
     ``thermal_step/2`` (nested nodes) at the base resolution, plus the
     k-quadrature change at mu; the finer thermal value is returned.
     """
-    if kT <= 0:
+    if temperature <= 0:
         coarse, fine = compute(mu, 1), compute(mu, 2)
     else:
-        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu, kT,
-                                            thermal_step)
+        coarse, fine = thermal_average_pair(lambda m: compute(m, 1), mu,
+                                            temperature=temperature,
+                                            step=thermal_step)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
-    if kT > 0:
+    if temperature > 0:
         k0, k1 = compute(mu, 1), compute(mu, 2)
         s0 = np.abs(k1).max()
         conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
 # --------------------------------------------------------------------------
 # Non-interacting responses
 
-def bcd_conductivity(flavours, mu, tau, kT=0.0):
-    """Berry-curvature-dipole nonlinear Hall conductivity (A nm / V^2).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def bcd_conductivity(flavours, mu, tau, *, temperature=0.0):
+    """Berry-curvature-dipole nonlinear Hall conductivity [A nm / V^2].
 
     ``sigma^{cab} = (e^3 tau/hbar^2) eps^{ca} sum_nk Omega_n d_b f_n``
     (Sodemann & Fu, PRL 115, 216806; the paper's sigma_BCD, with the sign
@@ -399,19 +411,29 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
     Parameters
     ----------
     flavours : Flavour or list of Flavour
-    mu : float (eV);  tau : float (ps, > 0);  kT : float (eV, >= 0)
+    mu : float
+        Chemical potential [eV].
+    tau : float
+        Relaxation time [ps], ``> 0``.
+    temperature : float
+        [K], ``>= 0`` (keyword only).
+
+    Returns
+    -------
+    NonlinearHallResult
 
     Raises
     ------
     TypeError, ValueError
-        For a non-numeric or non-finite mu, tau or kT, a negative kT, a
-        non-finite Hamiltonian, or a Fermi surface that leaves the
-        integrator's k-domain (the message names the k_max needed).
+        For a non-numeric or non-finite mu, tau or temperature, a negative
+        temperature, a non-finite Hamiltonian, or a Fermi surface that
+        leaves the integrator's k-domain (the message names the k_max
+        needed); ``TypeError`` for the old keyword ``kT=`` [eV].
     """
     flavours = _as_list(flavours)
     mu = _real(mu, "mu", "eV")
     tau = _real(tau, "tau", "ps", positive=True)
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+    temperature, kT = _temperature(temperature)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -421,11 +443,12 @@ def bcd_conductivity(flavours, mu, tau, kT=0.0):
             dip += np.einsum("mb,m->b", _df(q, g), g["curvature"][:, 0, 1])
         return E2_OVER_HBAR * (tau / HBAR) * np.einsum("ca,b->cab", EPS2D, dip)
 
-    return _converged(compute, mu, kT, "BCD")
+    return _converged(compute, mu, temperature, "BCD")
 
 
-def inh_conductivity(flavours, mu, kT=0.0):
-    """Intrinsic (BCP) nonlinear Hall conductivity (A nm / V^2).
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
+def inh_conductivity(flavours, mu, *, temperature=0.0):
+    """Intrinsic (BCP) nonlinear Hall conductivity [A nm / V^2].
 
     ``sigma^{cab} = (e^3/hbar) sum_nk [G^{ba}_n d_c f_n - G^{bc}_n d_a f_n]``
     (Gao, Yang, Niu PRL 112, 166601; as written in the paper).
@@ -433,7 +456,7 @@ def inh_conductivity(flavours, mu, kT=0.0):
     """
     flavours = _as_list(flavours)
     mu = _real(mu, "mu", "eV")
-    kT = _real(kT, "kT", "eV", nonnegative=True)
+    temperature, kT = _temperature(temperature)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -444,7 +467,7 @@ def inh_conductivity(flavours, mu, kT=0.0):
             out += t - np.swapaxes(t, 0, 1)
         return E2_OVER_HBAR * out
 
-    return _converged(compute, mu, kT, "INH")
+    return _converged(compute, mu, temperature, "INH")
 
 
 # --------------------------------------------------------------------------
@@ -496,9 +519,10 @@ def _pair_sum(a_list, c_list, V, k_a, k_c, valley_exchange):
     return out
 
 
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
 def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
-                       kT=0.0, thermal_step=1.0, thermal_nodes=4):
-    """T-even exchange nonlinear Hall conductivity, Eq. (10) (A nm / V^2).
+                       *, temperature=0.0, thermal_step=1.0, thermal_nodes=4):
+    """T-even exchange nonlinear Hall conductivity, Eq. (10) [A nm / V^2].
 
     ``sigma^{cab} = (e^3 tau/hbar^2) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
     V_{k'-k} s^eta_{n'n'}(k') d_b f_{n'}(k')``: a Fermi-surface x
@@ -507,13 +531,18 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     Parameters
     ----------
     flavours : Flavour or list of Flavour
-    mu : float (eV);  tau : float (ps);  kT : float (eV)
+    mu : float
+        Chemical potential [eV].
+    tau : float
+        Relaxation time [ps], ``> 0``.
     interaction : float or callable
-        Contact V0 (eV nm^2) or ``V(|q|)`` (eV nm^2, q in 1/nm).
+        Contact V0 [eV nm^2] or ``V(|q|)`` [eV nm^2], ``q`` [1/nm].
     valley_exchange : {"intra", "inter"}
+    temperature : float
+        [K], ``>= 0`` (keyword only, as the options after it).
     thermal_step : float
-        Contact interaction at T > 0: trapezoid step (in kT) of the thermal
-        average (halved for the convergence estimate).
+        Contact interaction at T > 0: trapezoid step (in units of kT) of
+        the thermal average (halved for the convergence estimate).
     thermal_nodes : int
         Callable interaction at T > 0: Gauss-Legendre nodes per panel of
         :func:`kwant_noneq.kintegrate.fermi_window_rule` (doubled for the
@@ -534,7 +563,7 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
     mu = _real(mu, "mu", "eV")
     tau = _real(tau, "tau", "ps", positive=True)
     interaction = _check_interaction(interaction)
-    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    temperature, kT = _check_thermal(temperature, thermal_step, thermal_nodes)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -548,17 +577,19 @@ def enh_t_conductivity(flavours, mu, tau, interaction, valley_exchange="intra",
                 * _pair_sum(a_list, c_list, interaction, ks, ks, valley_exchange))
 
     if kT > 0 and callable(interaction):
-        return _thermal_screened(flavours, mu, kT, "ENH_T", tau, interaction,
-                                 valley_exchange, thermal_nodes, compute)
+        return _thermal_screened(flavours, mu, temperature, "ENH_T", tau,
+                                 interaction, valley_exchange, thermal_nodes,
+                                 compute)
     if kT > 0:
-        return _thermal_factorised(flavours, mu, kT, "ENH_T", tau, interaction,
-                                   valley_exchange, thermal_step)
-    return _converged(compute, mu, kT, "ENH_T")
+        return _thermal_factorised(flavours, mu, temperature, "ENH_T", tau,
+                                   interaction, valley_exchange, thermal_step)
+    return _converged(compute, mu, temperature, "ENH_T")
 
 
+@checks.renamed_keywords(kT=TEMPERATURE_KEYWORD)
 def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
-                        kT=0.0, thermal_step=1.0, thermal_nodes=4):
-    """PT-even exchange nonlinear Hall conductivity, Eq. (9) (A nm / V^2).
+                        *, temperature=0.0, thermal_step=1.0, thermal_nodes=4):
+    """PT-even exchange nonlinear Hall conductivity, Eq. (9) [A nm / V^2].
 
     ``sigma^{cab} = (e^3/hbar) sum [d_c f_n S^{eta a}_n - (c<->a)](k)
     V_{k'-k} S^{eta b}_{n'}(k') f_{n'}(k')``: Fermi surface x Fermi sea
@@ -574,7 +605,7 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
     _check_valley_exchange(valley_exchange)
     mu = _real(mu, "mu", "eV")
     interaction = _check_interaction(interaction)
-    kT = _check_thermal(kT, thermal_step, thermal_nodes)
+    temperature, kT = _check_thermal(temperature, thermal_step, thermal_nodes)
     _check_window(flavours, mu, kT)
 
     def compute(m, refine):
@@ -590,12 +621,13 @@ def enh_pt_conductivity(flavours, mu, interaction, valley_exchange="intra",
                                         valley_exchange)
 
     if kT > 0 and callable(interaction):
-        return _thermal_screened(flavours, mu, kT, "ENH_PT", None, interaction,
-                                 valley_exchange, thermal_nodes, compute)
+        return _thermal_screened(flavours, mu, temperature, "ENH_PT", None,
+                                 interaction, valley_exchange, thermal_nodes,
+                                 compute)
     if kT > 0:
-        return _thermal_factorised(flavours, mu, kT, "ENH_PT", None,
+        return _thermal_factorised(flavours, mu, temperature, "ENH_PT", None,
                                    interaction, valley_exchange, thermal_step)
-    return _converged(compute, mu, kT, "ENH_PT")
+    return _converged(compute, mu, temperature, "ENH_PT")
 
 
 def exchange_factors(flavours, m, refine, response):
@@ -609,7 +641,7 @@ def exchange_factors(flavours, m, refine, response):
     flavours : sequence of Flavour
         The flavours (valleys) of the model.
     m : float
-        Chemical potential (eV).
+        Chemical potential [eV].
     refine : int
         Quadrature refinement (1: default nodes, 2: doubled).
     response : {"ENH_T", "ENH_PT"}
@@ -636,8 +668,8 @@ def exchange_factors(flavours, m, refine, response):
     return np.array(out)
 
 
-def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
-                        step=1.0):
+def _thermal_factorised(flavours, mu, temperature, response, tau, V0,
+                        valley_exchange, step=1.0):
     """Contact interaction at T > 0: both factors are linear in f, so each
     is thermally averaged on its own before the product is taken."""
     def product(fac):
@@ -654,7 +686,8 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
         return pref * float(V0) * s
 
     coarse, fine = thermal_average_pair(
-        lambda m: exchange_factors(flavours, m, 1, response), mu, kT, step)
+        lambda m: exchange_factors(flavours, m, 1, response), mu,
+        temperature=temperature, step=step)
     coarse, fine = product(coarse), product(fine)
     scale = np.abs(fine).max()
     conv = float(np.abs(fine - coarse).max() / scale) if scale > 0 else 0.0
@@ -662,11 +695,11 @@ def _thermal_factorised(flavours, mu, kT, response, tau, V0, valley_exchange,
     k1 = product(exchange_factors(flavours, mu, 2, response))
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
-def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
-                      nodes_per_panel, compute):
+def _thermal_screened(flavours, mu, temperature, response, tau, V,
+                      valley_exchange, nodes_per_panel, compute):
     """ENH at T > 0 for a callable V(q): double energy average, pair by pair.
 
     Exact rewriting of the thermal sums in terms of T = 0 rules (x = (E -
@@ -685,6 +718,7 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     and ``2 nodes_per_panel`` (the finer value is returned), and the
     k-quadrature and its refinement at T = 0 (``compute(mu, refine)``).
     """
+    kT = thermal_energy(temperature)
     def stacked(rule):
         a_list, ka, b_list, kb = [], [], [], []
         for fl in flavours:
@@ -722,7 +756,7 @@ def _thermal_screened(flavours, mu, kT, response, tau, V, valley_exchange,
     k0, k1 = compute(mu, 1), compute(mu, 2)
     s0 = np.abs(k1).max()
     conv = max(conv, float(np.abs(k1 - k0).max() / s0) if s0 > 0 else 0.0)
-    return NonlinearHallResult(fine, conv, mu, kT, response)
+    return NonlinearHallResult(fine, conv, mu, temperature, response)
 
 
 def _sources(flavours, flavour_index, valley_exchange):
@@ -742,7 +776,7 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     Parameters
     ----------
     k : (M, 2) array, optional
-        Where to evaluate (1/nm); default: the (refined) Fermi-surface
+        Where to evaluate [1/nm]; default: the (refined) Fermi-surface
         nodes of ``flavours[flavour_index]``.
     flavour_index : int
         The flavour whose electrons feel U (relevant for "intra").
@@ -750,8 +784,8 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     Returns
     -------
     ExchangeField
-        ``U^eta = sum_b (tau_part + intrinsic_part)[..., eta, b] E^b`` in eV
-        for E in V/nm.
+        ``U^eta = sum_b (tau_part + intrinsic_part)[..., eta, b] E^b`` [eV]
+        for E [V/nm].
     """
     flavours = _as_list(flavours)
     _check_valley_exchange(valley_exchange)
@@ -767,10 +801,10 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
         try:
             k = np.atleast_2d(np.asarray(k, dtype=float))
         except (TypeError, ValueError):
-            raise TypeError(f"k must be an array of points (M, 2) (1/nm), got "
+            raise TypeError(f"k must be an array of points (M, 2) [1/nm], got "
                             f"{k!r}") from None
         if k.ndim != 2 or k.shape[1] != 2 or not np.all(np.isfinite(k)):
-            raise ValueError("k must be finite points of shape (M, 2) (1/nm), "
+            raise ValueError("k must be finite points of shape (M, 2) [1/nm], "
                              f"got shape {k.shape}")
     _check_window(_sources(flavours, flavour_index, valley_exchange), mu, 0.0)
     if k is None:

@@ -7,10 +7,44 @@ multiplied by ``k_B`` in that unit and ``boltzmann=1``.
 """
 import numpy as np
 
+from . import checks
 from .constants import KB as K_B
 from .thermal import THERMAL_WINDOW, fermi  # noqa: F401  (fermi: for importers)
 
-__all__ = ["K_B", "check_reservoirs", "bias_window"]
+__all__ = ["K_B", "check_reservoirs", "bias_window", "thermal_energy",
+           "TEMPERATURE_KEYWORD"]
+
+#: What replaced the keyword ``kT`` [eV] of the k-space thermal averages and
+#: nonlinear Hall responses (for :func:`kwant_noneq.checks.renamed_keywords`).
+TEMPERATURE_KEYWORD = ("temperature [K] (temperature = kT / "
+                       "kwant_noneq.constants.KB, kT in eV)")
+
+
+def thermal_energy(temperature, boltzmann=K_B, *, name="temperature"):
+    """``k_B T`` of one temperature, checked.
+
+    Parameters
+    ----------
+    temperature : float
+        [K], finite and ``>= 0`` (a negative temperature is refused, not
+        read as T = 0).
+    boltzmann : float
+        ``k_B`` in the energy unit per kelvin (default eV/K).
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    float
+        ``k_B T`` [eV with the default ``boltzmann``].
+    """
+    try:
+        T = checks.real_number(name, temperature, unit="K", nonnegative=True)
+    except ValueError as err:
+        if np.isfinite(temperature) and temperature < 0:
+            raise ValueError(f"{err}: a negative temperature is not T = 0") from None
+        raise
+    return T * boltzmann
 
 
 def _finite(name, x):

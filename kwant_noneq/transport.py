@@ -456,7 +456,7 @@ def iv_sweep(syst, spin_operators, mu0, biases, temperature=0.0, params=None, *,
 
 def _potential(state, spin_operators):
     from .exchange import exchange_potential
-    return exchange_potential(state.exchange_field, np.asarray(spin_operators))
+    return exchange_potential(state.exchange_field, spin_operators)
 
 
 @dataclasses.dataclass

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kwant_noneq import analytic_nonlinear_hall as an
-from kwant_noneq.constants import E2_OVER_HBAR, HBAR
+from kwant_noneq.constants import E2_OVER_HBAR, HBAR, KB
 from kwant_noneq.kintegrate import ContinuumPolar
 from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,
                                         enh_pt_conductivity,
@@ -128,9 +128,10 @@ def test_finite_temperature_against_closed_form_factors():
     mu, kT = 0.12, 3e-3
     a = W_SMALL * HV
     AT = [thermal_average(lambda m: np.concatenate(
-        an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, kT, 0.5) for xi in (1, -1)]
+        an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, temperature=kT / KB,
+        step=0.5) for xi in (1, -1)]
     ref_t = sum(x[:3] @ x[3:] for x in AT) * V0 * E2_OVER_HBAR * TAU / HBAR
-    num_t = enh_t_conductivity(valleys(W_SMALL), mu, TAU, V0, kT=kT,
+    num_t = enh_t_conductivity(valleys(W_SMALL), mu, TAU, V0, temperature=kT / KB,
                                thermal_step=1.0)
     assert num_t.convergence < 1e-3
     assert abs(num_t.sigma[0, 1, 1] / ref_t - 1) < 1e-4
@@ -138,9 +139,10 @@ def test_finite_temperature_against_closed_form_factors():
     assert abs(ref_t / zero_t - 1) > 1e-2       # the test is not trivial
 
     APT = thermal_average(lambda m: np.concatenate(
-        an.exchange_factors_pt(m, DELTA, HV, a)), mu, kT, 0.5)
+        an.exchange_factors_pt(m, DELTA, HV, a)), mu, temperature=kT / KB, step=0.5)
     ref_pt = APT[:3] @ APT[3:] * V0 * E2_OVER_HBAR
-    num_pt = enh_pt_conductivity(pt(W_SMALL), mu, V0, kT=kT, thermal_step=1.0)
+    num_pt = enh_pt_conductivity(pt(W_SMALL), mu, V0, temperature=kT / KB,
+                                 thermal_step=1.0)
     assert num_pt.convergence < 1e-3
     assert abs(num_pt.sigma[0, 1, 0] / ref_pt - 1) < 1e-4
 

@@ -4,6 +4,7 @@ refused instead of being silently cut."""
 import numpy as np
 import pytest
 
+from kwant_noneq.constants import KB
 from kwant_noneq.kintegrate import (ContinuumPolar, LatticePockets,
                                     fermi_window_rule, thermal_average,
                                     thermal_average_pair)
@@ -24,14 +25,56 @@ def valleys(**kw):
 
 
 @pytest.mark.parametrize("call", [
-    lambda fl: bcd_conductivity(fl, 0.1, TAU, kT=-1e-3),
-    lambda fl: inh_conductivity(fl, 0.1, kT=-1e-3),
-    lambda fl: enh_t_conductivity(fl, 0.1, TAU, V0, kT=-1e-3),
-    lambda fl: enh_pt_conductivity(fl, 0.1, V0, kT=-1e-3),
+    lambda fl: bcd_conductivity(fl, 0.1, TAU, temperature=-10.0),
+    lambda fl: inh_conductivity(fl, 0.1, temperature=-10.0),
+    lambda fl: enh_t_conductivity(fl, 0.1, TAU, V0, temperature=-10.0),
+    lambda fl: enh_pt_conductivity(fl, 0.1, V0, temperature=-10.0),
 ])
 def test_negative_temperature_refused(call):
-    with pytest.raises(ValueError, match="kT.*negative temperature"):
+    with pytest.raises(ValueError, match=r"temperature.*\[K\].*negative temperature"):
         call(valleys())
+
+
+@pytest.mark.parametrize("call", [
+    lambda fl: bcd_conductivity(fl, 0.1, TAU, kT=1e-3),
+    lambda fl: inh_conductivity(fl, 0.1, kT=1e-3),
+    lambda fl: enh_t_conductivity(fl, 0.1, TAU, V0, kT=1e-3),
+    lambda fl: enh_pt_conductivity(fl, 0.1, V0, kT=1e-3),
+    lambda fl: thermal_average(lambda e: e, 0.1, kT=1e-3),
+    lambda fl: thermal_average_pair(lambda e: e, 0.1, kT=1e-3),
+])
+def test_old_kT_keyword_names_temperature_in_kelvin(call):
+    """kT [eV] became temperature [K]: the old keyword says so, loudly."""
+    with pytest.raises(TypeError, match=r"kT=.*temperature \[K\]"):
+        call(valleys())
+
+
+@pytest.mark.parametrize("call", [
+    lambda fl: bcd_conductivity(fl, 0.1, TAU, 1e-3),
+    lambda fl: inh_conductivity(fl, 0.1, 1e-3),
+    lambda fl: enh_t_conductivity(fl, 0.1, TAU, V0, "intra", 1e-3),
+    lambda fl: enh_pt_conductivity(fl, 0.1, V0, "intra", 1e-3),
+    lambda fl: thermal_average(lambda e: e, 0.1, 1e-3),
+])
+def test_temperature_is_keyword_only(call):
+    """An old positional kT [eV] is not silently read as kelvin."""
+    with pytest.raises(TypeError, match="positional"):
+        call(valleys())
+
+
+def test_temperature_in_kelvin_is_kT_over_kB():
+    """temperature [K] is k_B T / KB: the same numbers as kT [eV] gave, and
+    the result reports both."""
+    fl = valleys()
+    r = enh_t_conductivity(fl, 0.12, TAU, V0, temperature=3e-3 / KB)
+    assert r.temperature == 3e-3 / KB
+    assert np.isclose(r.kT, 3e-3, rtol=1e-15)
+    ref = thermal_average(lambda e: np.array([e, e ** 2]), 0.12,
+                          temperature=3e-3 / KB)
+    x = np.linspace(-24, 24, 49)
+    w = 1 / (4 * np.cosh(x / 2) ** 2)
+    e = 0.12 + 3e-3 * x
+    assert np.allclose(ref, [w @ e, w @ e ** 2], rtol=1e-13)
 
 
 @pytest.mark.parametrize("mu", [float("nan"), float("inf")])
@@ -65,7 +108,7 @@ def test_nan_hamiltonian_from_a_callable_refused():
 @pytest.mark.parametrize("call, name", [
     (lambda fl: bcd_conductivity(fl, "0.1", TAU), "mu"),
     (lambda fl: bcd_conductivity(fl, 0.1, "0.5"), "tau"),
-    (lambda fl: inh_conductivity(fl, 0.1, kT="0"), "kT"),
+    (lambda fl: inh_conductivity(fl, 0.1, temperature="0"), "temperature"),
     (lambda fl: enh_t_conductivity(fl, 0.1, TAU, "7"), "interaction"),
     (lambda fl: enh_pt_conductivity(fl, 0.1, V0, thermal_nodes="4"), "thermal_nodes"),
     (lambda fl: exchange_field(fl, 0.1, TAU, V0, k="x"), "k"),
@@ -81,7 +124,7 @@ def test_strings_raise_type_error_naming_the_parameter(call, name):
     (lambda fl: bcd_conductivity(fl, 0.1, 0.0), "tau"),
     (lambda fl: enh_t_conductivity(fl, 0.1, TAU, float("nan")), "interaction"),
     (lambda fl: enh_t_conductivity(fl, 0.1, TAU, lambda q: q * np.nan), "V\\(q\\)"),
-    (lambda fl: enh_pt_conductivity(fl, 0.1, V0, kT=1e-3, thermal_step=0), "thermal_step"),
+    (lambda fl: enh_pt_conductivity(fl, 0.1, V0, temperature=10.0, thermal_step=0), "thermal_step"),
     (lambda fl: enh_t_conductivity(fl, 0.1, TAU, V0, valley_exchange="both"), "valley_exchange"),
     (lambda fl: exchange_field(fl, 0.1, TAU, V0, flavour_index=5), "flavour_index"),
     (lambda fl: bcd_conductivity([], 0.1, TAU), "flavours"),
@@ -145,11 +188,11 @@ def test_lattice_pocket_too_small_is_refused():
         LatticePockets(np.eye(2), [(0, 0)], -1.0)
 
 
-def test_thermal_helpers_refuse_negative_kT():
+def test_thermal_helpers_refuse_negative_temperature():
     with pytest.raises(ValueError, match="negative temperature"):
-        thermal_average(lambda e: e, 0.1, -1e-3)
-    with pytest.raises(ValueError, match="kT > 0"):
-        thermal_average_pair(lambda e: e, 0.1, 0.0)
+        thermal_average(lambda e: e, 0.1, temperature=-10.0)
+    with pytest.raises(ValueError, match="temperature > 0"):
+        thermal_average_pair(lambda e: e, 0.1, temperature=0.0)
     with pytest.raises(TypeError, match="nodes_per_panel"):
         fermi_window_rule(2.5)
-    assert thermal_average(lambda e: e, 0.1, 0.0) == 0.1
+    assert thermal_average(lambda e: e, 0.1, temperature=0.0) == 0.1

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from kwant_noneq.constants import KB
 from kwant_noneq.kintegrate import ContinuumPolar, fermi_window_rule
 from kwant_noneq.nonlinear_hall import (Flavour, enh_pt_conductivity,
                                         enh_t_conductivity,
@@ -49,9 +50,9 @@ def test_constant_callable_equals_contact_at_finite_T_enh_t(ve):
     estimates (scale: the intravalley result, since 'inter' is 0)."""
     tv = valleys(32, 12)
     mu, kT = 0.12, 3e-3
-    a = enh_t_conductivity(tv, mu, TAU, constant, ve, kT=kT)
-    b = enh_t_conductivity(tv, mu, TAU, V0, ve, kT=kT)
-    scale = np.abs(enh_t_conductivity(tv, mu, TAU, V0, kT=kT).sigma).max()
+    a = enh_t_conductivity(tv, mu, TAU, constant, ve, temperature=kT / KB)
+    b = enh_t_conductivity(tv, mu, TAU, V0, ve, temperature=kT / KB)
+    scale = np.abs(enh_t_conductivity(tv, mu, TAU, V0, temperature=kT / KB).sigma).max()
     tol = a.convergence * np.abs(a.sigma).max() + b.convergence * np.abs(b.sigma).max()
     assert np.abs(a.sigma - b.sigma).max() < tol + 1e-12 * scale
     if ve == "intra":                       # 'inter' is 0: no relative scale
@@ -63,8 +64,8 @@ def test_constant_callable_equals_contact_at_finite_T_enh_pt():
     of T = 0 seas (contact)."""
     f = pt(32, 12)
     mu, kT = 0.12, 3e-3
-    a = enh_pt_conductivity(f, mu, constant, kT=kT)
-    b = enh_pt_conductivity(f, mu, V0, kT=kT)
+    a = enh_pt_conductivity(f, mu, constant, temperature=kT / KB)
+    b = enh_pt_conductivity(f, mu, V0, temperature=kT / KB)
     tol = (a.convergence + b.convergence) * np.abs(b.sigma).max()
     assert np.abs(a.sigma - b.sigma).max() < tol
     assert abs(a.sigma[0, 1, 0]) > 0
@@ -78,7 +79,7 @@ def test_screened_finite_T_approaches_zero_T_quadratically():
     sv = screened_interaction(V0, QS)
     mu = 0.12
     zero = enh_t_conductivity(valleys(16, 6), mu, TAU, sv).sigma[0, 1, 1]
-    res = [enh_t_conductivity(valleys(32, 12), mu, TAU, sv, kT=t)
+    res = [enh_t_conductivity(valleys(32, 12), mu, TAU, sv, temperature=t / KB)
            for t in (2e-3, 4e-3)]
     d = [r.sigma[0, 1, 1] - zero for r in res]
     w = min(mu - DELTA, HV * QS)
@@ -91,9 +92,9 @@ def test_screened_finite_T_approaches_zero_T_quadratically():
 def test_screened_finite_T_pt_and_intervalley_approach_zero_T():
     sv = screened_interaction(V0, QS)
     for mu, run, lo, hi in (
-            (0.10, lambda fl, t: enh_pt_conductivity(fl, 0.10, sv, kT=t),
+            (0.10, lambda fl, t: enh_pt_conductivity(fl, 0.10, sv, temperature=t / KB),
              pt(16, 6), pt(32, 12)),
-            (0.12, lambda fl, t: enh_t_conductivity(fl, 0.12, TAU, sv, "inter", kT=t),
+            (0.12, lambda fl, t: enh_t_conductivity(fl, 0.12, TAU, sv, "inter", temperature=t / KB),
              valleys(16, 6), valleys(32, 12))):
         comp = (0, 1, 0) if isinstance(lo, Flavour) else (0, 1, 1)
         zero = run(lo, 0.0).sigma[comp]

@@ -20,7 +20,7 @@ from kwant_noneq.kintegrate import (ContinuumPolar, fermi_window_rule,
 from kwant_noneq.nonlinear_hall import (Flavour, bcd_conductivity,
                                         enh_pt_conductivity,
                                         enh_t_conductivity, inh_conductivity)
-from kwant_noneq.occupation import check_reservoirs, fermi
+from kwant_noneq.occupation import K_B, check_reservoirs, fermi
 from kwant_noneq.quadrature import gauss_kronrod_grid, integrate
 from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_t_continuum, spin_operators_pt,
                              spin_operators_t)
@@ -90,26 +90,26 @@ def test_no_fermi_surface_in_the_gap(delta, frac):
 
 
 @FAST
-@given(st.sampled_from(["mu", "tau", "kT", "interaction"]), bad_number)
+@given(st.sampled_from(["mu", "tau", "temperature", "interaction"]), bad_number)
 def test_nonlinear_hall_bad_inputs_raise(name, value):
-    args = dict(mu=0.1, tau=0.5, kT=0.0, interaction=7.2)
+    args = dict(mu=0.1, tau=0.5, temperature=0.0, interaction=7.2)
     args[name] = value
     with pytest.raises((ValueError, TypeError), match=name):
         if name == "interaction":
             enh_t_conductivity(t_valleys(0.05, 0.1), args["mu"], args["tau"],
-                               args["interaction"], kT=args["kT"])
+                               args["interaction"], temperature=args["temperature"])
         else:
             bcd_conductivity(t_valleys(0.05, 0.1), args["mu"], args["tau"],
-                             kT=args["kT"])
+                             temperature=args["temperature"])
 
 
 @FAST
 @given(negative)
-def test_negative_temperature_never_means_zero(kT):
-    with pytest.raises(ValueError, match="kT"):
-        enh_pt_conductivity(pt_flavour(0.05, 0.1), 0.1, 7.2, kT=kT)
-    with pytest.raises(ValueError, match="kT"):
-        thermal_average(lambda e: e, 0.1, kT)
+def test_negative_temperature_never_means_zero(T):
+    with pytest.raises(ValueError, match="temperature"):
+        enh_pt_conductivity(pt_flavour(0.05, 0.1), 0.1, 7.2, temperature=T)
+    with pytest.raises(ValueError, match="temperature"):
+        thermal_average(lambda e: e, 0.1, temperature=T)
 
 
 @FAST
@@ -143,7 +143,8 @@ def test_thermal_rules(nodes, x0):
     assert abs(r.derivative_weight.sum() - 1) < 1e-9 + 10.0 ** (-nodes)
     for h in (1.0, 0.5):
         alias = 8 * np.pi ** 2 / h * np.exp(-2 * np.pi ** 2 / h)
-        avg = thermal_average(lambda e: np.array(3.0), x0, 0.01, step=h)
+        avg = thermal_average(lambda e: np.array(3.0), x0, temperature=0.01 / K_B,
+                              step=h)
         assert abs(avg / 3.0 - 1) <= 1.05 * (alias + 2 * np.exp(-24.0)) + 1e-14
 
 

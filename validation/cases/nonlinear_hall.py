@@ -9,7 +9,7 @@ Fig. 3.  Conductivities in A nm / V^2 (multiply by 1e-9 for A m / V^2).
 import numpy as np
 
 from kwant_noneq import analytic_nonlinear_hall as an
-from kwant_noneq.constants import E2_OVER_HBAR, HBAR
+from kwant_noneq.constants import E2_OVER_HBAR, HBAR, KB
 from kwant_noneq.geometry import band_geometry
 from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         enh_t_conductivity, exchange_field,
@@ -252,19 +252,21 @@ def misc_records():
                         dict(q_s=big), "V0 q_s/(q + q_s) -> V0: error <~ 2 k_F/q_s"))
     # Finite temperature vs thermally averaged closed-form factors.
     from kwant_noneq.kintegrate import thermal_average
-    kT = 3e-3
+    kT = 3e-3                     # eV: the records are named by k_B T
+    T = kT / KB                   # K (34.8 K), as the API takes it
     a = w * HV
     AT = [thermal_average(lambda m: np.concatenate(
-        an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, kT, 0.5) for xi in (1, -1)]
+        an.exchange_factors_t(m, DELTA, HV, a, xi)), mu, temperature=T, step=0.5)
+        for xi in (1, -1)]
     ref = sum(x[:3] @ x[3:] for x in AT) * V0 * E2_OVER_HBAR * TAU / HBAR
-    num = enh_t_conductivity(tv, mu, TAU, V0, kT=kT)
+    num = enh_t_conductivity(tv, mu, TAU, V0, temperature=T)
     recs.append(compare(CASE, "ENH_T_finite_T_kT=3meV_mu=120meV",
                         num.sigma[0, 1, 1], ref, 1e-4 + num.convergence,
                         dict(kT=kT, convergence=num.convergence),
                         "product of thermally averaged factors (first order in tilt)"))
     APT = thermal_average(lambda m: np.concatenate(
-        an.exchange_factors_pt(m, DELTA, HV, a)), mu, kT, 0.5)
-    num = enh_pt_conductivity(pt, mu, V0, kT=kT)
+        an.exchange_factors_pt(m, DELTA, HV, a)), mu, temperature=T, step=0.5)
+    num = enh_pt_conductivity(pt, mu, V0, temperature=T)
     recs.append(compare(CASE, "ENH_PT_finite_T_kT=3meV_mu=120meV",
                         num.sigma[0, 1, 0], APT[:3] @ APT[3:] * V0 * E2_OVER_HBAR,
                         1e-4 + num.convergence, dict(kT=kT),
@@ -293,11 +295,12 @@ def screened_thermal_records():
     tv, pt = h_t_flavours(p, **QUAD), h_pt_flavour(p, **QUAD)
     tv0, pt0 = h_t_flavours(p, **quad0), h_pt_flavour(p, **quad0)
     const = lambda q: V0 * np.ones_like(q)
-    mu, kT = 0.12, 3e-3
-    intra = enh_t_conductivity(tv, mu, TAU, V0, kT=kT).sigma[0, 1, 1]
+    mu, kT = 0.12, 3e-3           # eV
+    T = kT / KB                   # K
+    intra = enh_t_conductivity(tv, mu, TAU, V0, temperature=T).sigma[0, 1, 1]
     for ve in ("intra", "inter"):
-        a = enh_t_conductivity(tv, mu, TAU, const, ve, kT=kT)
-        b = enh_t_conductivity(tv, mu, TAU, V0, ve, kT=kT)
+        a = enh_t_conductivity(tv, mu, TAU, const, ve, temperature=T)
+        b = enh_t_conductivity(tv, mu, TAU, V0, ve, temperature=T)
         recs.append(compare(
             CASE, f"ENH_T_screened_const_V_vs_contact_finite_T_{ve}",
             (a.sigma[0, 1, 1] - b.sigma[0, 1, 1]) / abs(intra), 0.0,
@@ -307,8 +310,8 @@ def screened_thermal_records():
                  contact=b.sigma[0, 1, 1], units="A nm/V^2"),
             "V(q) = V0 as a callable (pairs) vs factorised contact; "
             "relative to the intravalley value", absolute=True))
-    a = enh_pt_conductivity(pt, mu, const, kT=kT)
-    b = enh_pt_conductivity(pt, mu, V0, kT=kT)
+    a = enh_pt_conductivity(pt, mu, const, temperature=T)
+    b = enh_pt_conductivity(pt, mu, V0, temperature=T)
     recs.append(compare(
         CASE, "ENH_PT_screened_const_V_vs_contact_finite_T", a.sigma[0, 1, 0],
         b.sigma[0, 1, 0], a.convergence + b.convergence + 1e-12,
@@ -316,14 +319,14 @@ def screened_thermal_records():
         "V(q) = V0 as a callable: T = 0 sea + thermal shell vs trapezoid "
         "average of T = 0 seas"))
     sv = screened_interaction(V0, p["q_s"])
-    kts = (2e-3, 4e-3)
+    kts = (2e-3, 4e-3)            # k_B T [eV]; the API takes T [K]
     for name, mu, runs in (
             ("ENH_T_screened_intra", 0.12, lambda fl, m, t: enh_t_conductivity(
-                fl, m, TAU, sv, "intra", kT=t)),
+                fl, m, TAU, sv, "intra", temperature=t / KB)),
             ("ENH_T_screened_inter", 0.12, lambda fl, m, t: enh_t_conductivity(
-                fl, m, TAU, sv, "inter", kT=t)),
+                fl, m, TAU, sv, "inter", temperature=t / KB)),
             ("ENH_PT_screened", 0.10, lambda fl, m, t: enh_pt_conductivity(
-                fl, m, sv, kT=t))):
+                fl, m, sv, temperature=t / KB))):
         comp = COMPONENT[name.split("_screened")[0]]
         flav, flav0 = (tv, tv0) if name.startswith("ENH_T") else (pt, pt0)
         zero = runs(flav0, mu, 0.0)
@@ -344,7 +347,7 @@ def screened_thermal_records():
             "(Sommerfeld, O(kT^2)); tol 3 (pi kT/w)^2 + k-noise", absolute=True))
     scale = abs(enh_pt_conductivity(pt, 0.12, sv).sigma[0, 1, 0])
     for ve in ("intra", "inter"):
-        r = enh_pt_conductivity(tv, 0.12, sv, ve, kT=kT, thermal_nodes=4)
+        r = enh_pt_conductivity(tv, 0.12, sv, ve, temperature=T, thermal_nodes=4)
         recs.append(compare(
             CASE, f"ENH_PT_screened_finite_T_T_model_zero_{ve}",
             np.abs(r.sigma).max() / scale, 0.0, 1e-10,
