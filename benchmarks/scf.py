@@ -95,6 +95,10 @@ def main(width, length, panels, U=2.0, mu=0.1, dmu=0.01, tol=1e-9):
     print(f"later iteration (iterative solves, rtol {rtol:.1e}): {later:.2f} s "
           f"= {later / sweep:.3f} sweeps [target <= 0.3]; "
           f"{rho2.counts.solves / nodes:.1f} solves per node")
+    # Free this density's factorisations before each SCF makes its own (at
+    # W = 40, L = 400 two sets do not fit in 24 GB beside other work).
+    density.states.release()
+    del density, rho, rho2
 
     for method in ("anderson", "newton"):
         t0 = time.process_time()
@@ -112,6 +116,8 @@ def main(width, length, panels, U=2.0, mu=0.1, dmu=0.01, tol=1e-9):
               f"{state.factor_memory / 2**20:.0f} MiB")
         if method == "anderson":
             evaluations = state.iterations
+        state.states.release()
+        del state
     # Projection: 20 biases x 100 realisations on this ribbon, self-consistent,
     # lead modes shared by the realisations (computed once per bias and node),
     # one factorisation per node and realisation, the measured iterations.
