@@ -55,6 +55,17 @@ def real_number(name, value, *, unit="", positive=False, nonnegative=False,
     return value
 
 
+def lattice_sites(name, length, a):
+    """``length`` [nm] as a number of lattice sites: a positive integer
+    multiple of the lattice constant ``a`` [nm] (to 1e-9 relative)."""
+    length = real_number(name, length, unit="nm")
+    n = length / a
+    if not np.isfinite(n) or n < 1 or abs(n - round(n)) > 1e-9 * max(1, n):
+        raise ValueError(f"{name} = {length} nm is not a positive multiple "
+                         f"of the lattice constant a = {a} nm")
+    return int(round(n))
+
+
 def integer(name, value, *, minimum=None, remedy=""):
     """``value`` as an ``int`` (an integral float such as ``4.0`` is
     accepted, ``2.5`` or ``"4"`` is not), at least ``minimum``."""

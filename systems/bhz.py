@@ -29,6 +29,7 @@ import numpy as np
 import kwant
 import tinyarray as ta
 
+from kwant_noneq import checks
 from kwant_noneq.params import model_params
 from kwant_noneq.pauli import PAULI
 
@@ -86,20 +87,9 @@ _SCATTERING_REGION_ONLY = ("disorder", "disorder_seed", "exchange")
 
 
 def _check_geometry(a, **lengths):
-    for name, value in dict(a=a, **lengths).items():
-        if (isinstance(value, (bool, np.bool_))
-                or not isinstance(value, (int, float, np.integer, np.floating))):
-            raise TypeError(f"{name} = {value!r} must be a real number [nm]")
-    if not (np.isfinite(a) and a > 0):
-        raise ValueError(f"lattice constant a must be positive and finite, got {a}")
-    sites = {}
-    for name, value in lengths.items():
-        n = value / a
-        if not np.isfinite(n) or n < 1 or abs(n - round(n)) > 1e-9 * max(1, n):
-            raise ValueError(f"{name} = {value} nm is not a positive multiple "
-                             f"of the lattice constant a = {a} nm")
-        sites[name] = int(round(n))
-    return sites
+    a = checks.real_number("lattice constant a", a, unit="nm", positive=True)
+    return {name: checks.lattice_sites(name, value, a)
+            for name, value in lengths.items()}
 
 
 def _hoppings(a):

@@ -92,6 +92,7 @@ import numpy as np
 import kwant
 import tinyarray as ta
 
+from kwant_noneq import checks
 from kwant_noneq.params import model_params
 from kwant_noneq.pauli import PAULI
 
@@ -320,17 +321,8 @@ def _check_layers(layers):
 
 def _check_geometry(a, **lengths):
     a = _check_a(a)
-    sites = {}
-    for name, value in lengths.items():
-        if (isinstance(value, (bool, np.bool_))
-                or not isinstance(value, (int, float, np.integer, np.floating))):
-            raise TypeError(f"{name} = {value!r} must be a real number [nm]")
-        n = value / a
-        if not np.isfinite(n) or n < 1 or abs(n - round(n)) > 1e-9 * max(1, n):
-            raise ValueError(f"{name} = {value} nm is not a positive multiple "
-                             f"of the lattice constant a = {a} nm")
-        sites[name] = int(round(n))
-    return sites
+    return {name: checks.lattice_sites(name, value, a)
+            for name, value in lengths.items()}
 
 
 def _lattice(a):

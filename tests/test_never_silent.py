@@ -168,7 +168,7 @@ def test_strings_for_numbers(ribbon):
         local_density(ribbon, BIAS, "4", bhz.default_params(**BASE))
     with pytest.raises(TypeError, match="chemical_potentials must be real"):
         local_density(ribbon, ["0.1", "0.2"], 0.0, bhz.default_params(**BASE))
-    with pytest.raises(TypeError, match="length = '4'"):
+    with pytest.raises(TypeError, match=r"length must be a real number \[nm\], got '4'"):
         bhz.make_ribbon("4", 4)
     with pytest.raises(TypeError, match="A must be a real number"):
         bhz.default_params(A="1.5")
