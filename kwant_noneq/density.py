@@ -564,7 +564,7 @@ class NonequilibriumDensity:
             rho = np.zeros((self.nsites, self.norbs, self.norbs), complex)
         if self.adaptive:
             est = self.estimate
-            err = est.error if est.tracked_error is None else est.tracked_error
+            err = est.density_matrix_error
             obs_err = est.error
         elif self.observable is None or not len(self.grid):
             obs_err = err

@@ -22,7 +22,8 @@ from .density import density_operator_blocks, expectation
 from .scattering import onsite_block_matrix
 
 __all__ = ["contact_kernel", "range_kernel", "exchange_field",
-           "exchange_potential", "spin_density", "check_spin_operators"]
+           "exchange_potential", "spin_density", "check_spin_operators",
+           "check_initial_field"]
 
 
 def _positions(sites):
@@ -108,6 +109,25 @@ def _uniform_matrix(operator):
                          "dependent onsite): the exchange field couples to "
                          "one sigma per site")
     return blocks[0]
+
+
+def check_initial_field(initial_field, nsites, sites_are="sites"):
+    """A starting exchange field as a float array ``(nsites, 3)`` [eV]:
+    zeros for None; real, finite, of that shape (``sites_are`` says which
+    sites, for the message)."""
+    if initial_field is None:
+        return np.zeros((nsites, 3))
+    h0 = np.asarray(initial_field)
+    if h0.dtype.kind not in "iuf":
+        raise TypeError(f"initial_field must be real numbers [eV], got dtype "
+                        f"{h0.dtype}")
+    h0 = h0.astype(float)
+    if h0.shape != (nsites, 3):
+        raise ValueError(f"initial_field must have shape ({nsites}, 3) (one "
+                         f"field [eV] per {sites_are}), got {h0.shape}")
+    if not np.all(np.isfinite(h0)):
+        raise ValueError("initial_field contains NaN or infinite values")
+    return h0
 
 
 def spin_density(density_matrix, spin_operators):

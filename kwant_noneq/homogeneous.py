@@ -23,8 +23,8 @@ import scipy.optimize
 from . import checks
 from .checks import RegimeWarning
 from .density import LocalDensity
-from .exchange import (check_spin_operators, contact_kernel, exchange_field,
-                       spin_density)
+from .exchange import (check_initial_field, check_spin_operators,
+                       contact_kernel, exchange_field, spin_density)
 from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
                      solve_fixed_point)
 from .params import allow_extra_params as allow_extra, check_params
@@ -360,18 +360,7 @@ def solve_homogeneous_exchange(bands, spin_operators, mu_right, mu_left,
     ops = check_spin_operators(spin_operators, bands.norbs)
     if isinstance(initial_field, HomogeneousState):
         initial_field = initial_field.exchange_field
-    h0 = (np.zeros((ncell, 3)) if initial_field is None
-          else np.asarray(initial_field))
-    if h0.dtype.kind not in "iuf":
-        raise TypeError(f"initial_field must be real numbers [eV], got dtype "
-                        f"{h0.dtype}")
-    h0 = h0.astype(float)
-    if h0.shape != (ncell, 3):
-        raise ValueError(f"initial_field must have shape ({ncell}, 3) (one "
-                         f"field [eV] per site of the lead's cell), got "
-                         f"{h0.shape}")
-    if not np.all(np.isfinite(h0)):
-        raise ValueError("initial_field contains NaN or infinite values")
+    h0 = check_initial_field(initial_field, ncell, "site of the lead's cell")
 
     def density(h):
         return homogeneous_density(bands, mu_right, mu_left, temperature,

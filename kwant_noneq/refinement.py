@@ -73,6 +73,12 @@ class QuadratureEstimate:
         """``error <= tolerance``."""
         return bool(self.error <= self.tolerance)
 
+    @property
+    def density_matrix_error(self):
+        """The estimate for the density matrix's entries: ``tracked_error``
+        when another observable steered the grid, else ``error``."""
+        return self.error if self.tracked_error is None else self.tracked_error
+
 
 @dataclasses.dataclass(frozen=True)
 class Refinement:

@@ -30,8 +30,8 @@ import numpy as np
 import scipy.sparse.linalg as sla
 
 from .density import NonequilibriumDensity
-from .exchange import (check_spin_operators, contact_kernel, exchange_field,
-                       exchange_potential, spin_density)
+from .exchange import (check_initial_field, check_spin_operators,
+                       contact_kernel, exchange_field, exchange_potential, spin_density)
 from . import checks
 from .factorization import SolverCounts
 from .mixing import (FixedPoint, check_fixed_point_options,
@@ -196,17 +196,7 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
                          f"(nsites, nsites) matrix V_ij [eV]")
     if isinstance(initial_field, SelfConsistentState):
         initial_field = initial_field.exchange_field
-    h0 = (np.zeros((len(syst.sites), 3)) if initial_field is None
-          else np.asarray(initial_field))
-    if h0.dtype.kind not in "iuf":
-        raise TypeError(f"initial_field must be real numbers [eV], got dtype "
-                        f"{h0.dtype}")
-    h0 = h0.astype(float)
-    if h0.shape != (len(syst.sites), 3):
-        raise ValueError(f"initial_field must have shape ({len(syst.sites)}, 3), "
-                         f"got {h0.shape}")
-    if not np.all(np.isfinite(h0)):
-        raise ValueError("initial_field contains NaN or infinite values")
+    h0 = check_initial_field(initial_field, len(syst.sites), "site of syst")
 
     ops = check_spin_operators(spin_operators, uniform_norbs(syst))
     nsites = len(syst.sites)
@@ -280,8 +270,7 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
         rho, products, counts = rho2, products + products2, counts + counts2
     error = rho.error
     if estimate is not None:
-        error = (estimate.error if estimate.tracked_error is None
-                 else estimate.tracked_error)
+        error = estimate.density_matrix_error
     return SelfConsistentState(fp.x, spin_density(rho.density_matrix, ops), rho,
                                fp.converged, fp.iterations, fp.residuals,
                                error, change, counts, products,
