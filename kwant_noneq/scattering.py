@@ -191,8 +191,8 @@ class ScatteringStates:
     max_factor_memory : int, optional
         Bound on the memory of kept factorisations [bytes] (default
         :func:`default_factor_memory`, half the memory available at
-        construction).  Nodes
-        beyond it are factorised at every use and dropped (slower, bounded).
+        construction).  Nodes beyond it are factorised at every use and
+        dropped (slower, bounded).
     rtol : float
         Default relative accuracy of the iterative solves (per column,
         ``||dx|| / ||x||`` extrapolated with the measured contraction).

@@ -157,9 +157,6 @@ class CurrentSolver:
             raise TypeError(f"band_edges must be True or False, got {band_edges!r}")
         self.source, self.drain = source, drain
         lower, upper, breaks = bias_window(self.mu, self.kT)
-        edges = ()
-        if band_edges and upper > lower:
-            breaks, edges = with_band_edges(syst, params, breaks)
         if grid is not None:
             if not isinstance(grid, EnergyGrid):
                 raise TypeError(f"grid must be an EnergyGrid (e.g. "
@@ -176,6 +173,9 @@ class CurrentSolver:
                     f"temperatures")
             self.grid = grid if len(grid) else None
         else:
+            edges = ()
+            if band_edges and upper > lower:
+                breaks, edges = with_band_edges(syst, params, breaks)
             self.grid = (gauss_kronrod_grid(breaks, n_panels, edges) if upper > lower
                          else None)
         self._embedded_error = self.grid is not None and not np.array_equal(
