@@ -35,7 +35,7 @@ from kwant_noneq.blas import blas_report
 from kwant_noneq.density import NonequilibriumDensity
 from kwant_noneq.exchange import (contact_kernel, exchange_field,
                                   exchange_potential, spin_density)
-from kwant_noneq.scf import solve_exchange
+from kwant_noneq.scf import solve_accuracy, solve_exchange
 from kwant_noneq.systems import bhz
 
 
@@ -86,7 +86,7 @@ def main(width, length, panels, U=2.0, mu=0.1, dmu=0.01, tol=1e-9):
     t0 = time.process_time()
     h1, rho = update(h, None)
     first = time.process_time() - t0
-    rtol = np.clip(tol / (20 * np.max(np.abs(h1))), 1e-14, 1e-6)
+    rtol = solve_accuracy(tol, h1)
     t0 = time.process_time()
     h2, rho2 = update(h1, rtol)
     later = time.process_time() - t0

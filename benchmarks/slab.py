@@ -21,6 +21,7 @@ import numpy as np
 
 from kwant_noneq.exchange import exchange_field, exchange_potential, spin_density
 from kwant_noneq.region import region_kernel
+from kwant_noneq.scf import solve_accuracy
 from kwant_noneq.transverse import TransverseDensity
 from kwant_noneq.systems import ti_slab
 
@@ -53,8 +54,7 @@ def main(layers, length, n_ky, panels=1, U=0.5, mu=0.2, dmu=0.02, a=0.5,
     t0 = time.process_time()
     h1, rho1 = update(h, None)
     first = time.process_time() - t0
-    scale = max(float(np.abs(h1).max()), tol)
-    rtol = float(np.clip(tol / (20 * scale), 1e-14, 1e-6))
+    rtol = solve_accuracy(tol, max(float(np.abs(h1).max()), tol))
     t0 = time.process_time()
     h2, rho2 = update(h1, rtol)
     later = time.process_time() - t0

@@ -41,7 +41,8 @@ from .params import allow_extra_params as allow_extra, check_params
 from .quadrature import QuadratureWarning
 from .scattering import uniform_norbs
 
-__all__ = ["SelfConsistentState", "solve_exchange", "check_exchange_options"]
+__all__ = ["SelfConsistentState", "solve_exchange", "check_exchange_options",
+           "solve_accuracy"]
 
 
 @dataclasses.dataclass
@@ -222,8 +223,7 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
         last = {"scale": float(np.max(np.abs(start), initial=0.0))}
 
         def rtol():
-            return float(np.clip(tol / (20 * max(last["scale"], 1e-300)),
-                                 1e-14, 1e-6))
+            return solve_accuracy(tol, last["scale"])
 
         def update(h):
             rho = density(exchange_potential(h, ops), rtol())
@@ -277,6 +277,15 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
                                _density_attribute(density, "factor_memory", 0),
                                _density_attribute(density, "states", None),
                                estimate)
+
+
+def solve_accuracy(tol, field):
+    """Relative accuracy of the wave functions' iterative solves for a loop
+    converging to ``tol`` [eV] at a field of the size of ``field`` [eV]
+    (array or its largest magnitude): ``tol / (20 max|h|)``, clipped to
+    [1e-14, 1e-6] (see the Notes of :func:`solve_exchange`)."""
+    scale = float(np.max(np.abs(field), initial=0.0))
+    return float(np.clip(tol / (20 * max(scale, 1e-300)), 1e-14, 1e-6))
 
 
 def _check_density(density, method, **not_with):
