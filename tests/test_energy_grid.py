@@ -368,6 +368,9 @@ def test_iv_sweep_on_adaptive_grid(strip):
         mus = [3.0 - p.bias / 2, 3.0 + p.bias / 2]
         pot = exchange_potential(p.state.exchange_field, SIGMA)
         ref = CurrentSolver(strip, mus, n_panels=8, band_edges=True)(pot)
+        # The grid meets 1e-6 on the spin density; the current's integrand
+        # is built from the same wave functions but is another observable,
+        # whose error the estimate does not bound: allow ten times that.
         assert abs(p.current.current - ref.current) < 1e-5 * abs(ref.current)
 
 
