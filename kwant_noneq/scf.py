@@ -27,6 +27,7 @@ import dataclasses
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from .density import NonequilibriumDensity
@@ -226,8 +227,9 @@ class MeanFieldState:
     fields : tuple of ndarray (nsites, nops)
         ``phi_{i,a}`` [eV] of each channel, in ``syst.sites`` order.
     densities : tuple of ndarray (nsites, nops)
-        ``n_{i,a} = Tr(D_a rho_i)`` of each channel at the self-consistent
-        state [per site], the reference *not* subtracted.
+        ``n_{i,a} = Tr(D_a rho_i)`` of each channel at ``fields`` [per
+        site], the reference *not* subtracted (the field they make differs
+        from ``fields`` by at most the last residual).
     density : LocalDensity
         The local density matrix (``.expectation(O)`` for any onsite O).
     converged : bool
@@ -410,10 +412,11 @@ def _iterate(syst, channels, start, chemical_potentials, temperatures, params,
         def update(x):
             rho = density(potential(x), rtol())
             _check_shape(rho, nsites)
-            out = join(channel_fields(
-                channel_densities(rho.density_matrix, channels), channels))
+            n = channel_densities(rho.density_matrix, channels)
+            out = join(channel_fields(n, channels))
             last.update(x=np.array(x), rho=rho,
-                        scale=max(float(np.max(np.abs(out), initial=0.0)), tol))
+                        scale=max(float(np.max(np.abs(out), initial=0.0)),
+                                  _unreferenced_scale(n, channels), tol))
             return out
 
         def jacobian(x, v):
@@ -462,6 +465,20 @@ def _iterate(syst, channels, start, chemical_potentials, temperatures, params,
                           _density_attribute(density, "factor_memory", 0),
                           _density_attribute(density, "states", None),
                           estimate)
+
+
+def _unreferenced_scale(densities, channels):
+    """``max_i sum_j |V_ij| |n_j|`` [eV] over the channels with a reference
+    density: the solves' relative error is one of ``n``, not of ``n -
+    n^ref``, so a field that is a small difference of large densities (a
+    Hartree potential against a background) needs the solves' accuracy
+    tied to this scale (0 without references)."""
+    scale = 0.0
+    for n, c in zip(densities, channels):
+        if c.reference is not None:
+            kernel = abs(c.kernel) if sp.issparse(c.kernel) else np.abs(c.kernel)
+            scale = max(scale, float(np.max(kernel @ np.abs(n), initial=0.0)))
+    return scale
 
 
 def solve_accuracy(tol, field):
