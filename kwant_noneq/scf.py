@@ -1,9 +1,12 @@
-"""Self-consistent exchange field of a finite system driven by its leads.
+"""Self-consistent mean field of a finite system driven by its leads.
 
-Iterates ``h -> -V s[h]``: the nonequilibrium spin density ``s`` of the
-scattering states (:mod:`kwant_noneq.density`) with the exchange field ``h``
-in the Hamiltonian, and the exchange field of that density
-(:mod:`kwant_noneq.exchange`), to the fixed point (:mod:`kwant_noneq.mixing`).
+:func:`solve_mean_field` iterates ``phi -> s V (n[phi] - n^ref)`` for any
+onsite channels (:mod:`kwant_noneq.meanfield`: charge, spin, ...): the
+nonequilibrium density of the scattering states (:mod:`kwant_noneq.density`)
+with the channels' fields in the Hamiltonian, and each channel's field of
+that density, to the fixed point (:mod:`kwant_noneq.mixing`).
+:func:`solve_exchange` is its one spin channel, ``h -> -V s[h]`` with the
+exchange field of :mod:`kwant_noneq.exchange` (docs/mean_field.md).
 The energy grid is frozen while iterating (an adaptive grid inside a
 fixed-point loop breaks convergence); with ``refine=True`` the grid is then
 doubled and the loop converged again from the first solution, and the change
@@ -104,6 +107,11 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
                    on_failure="raise", progress=False, allow_extra_params=(),
                    density=None, **density_kwargs):
     """Self-consistent exchange field of ``syst`` at the given bias.
+
+    The one spin channel of :func:`solve_mean_field`,
+    ``[spin_channel(spin_operators, kernel)]``
+    (:func:`~kwant_noneq.meanfield.spin_channel`), with the results of
+    :class:`SelfConsistentState`.
 
     Parameters
     ----------

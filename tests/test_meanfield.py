@@ -38,12 +38,13 @@ def test_one_spin_channel_is_solve_exchange_bit_for_bit(ribbon):
     assert np.array_equal(mf.residuals, ref.residuals)
     assert np.array_equal(mf.density.density_matrix, ref.density.density_matrix)
     assert mf.counts == ref.counts
-    # The same channel as a plain tuple (operators, kernel, sign) with the
-    # density operators sigma/2 spelled out.
-    tup = MeanFieldChannel(bhz.SPIN, contact_kernel(ribbon.sites, 2.0), -1,
-                           np.asarray(bhz.SPIN) / 2)
-    again = solve_mean_field(ribbon, tup, BIAS, 0.0, P, **kw)
+    # The same field as a plain tuple (operators, kernel, sign): density
+    # <sigma> (not <sigma>/2) with half the kernel; halving and doubling are
+    # exact in floating point, so still bit for bit.
+    plain = (bhz.SPIN, contact_kernel(ribbon.sites, 1.0), -1)
+    again = solve_mean_field(ribbon, [plain], BIAS, 0.0, P, **kw)
     assert np.array_equal(again.fields[0], ref.exchange_field)
+    assert np.array_equal(again.densities[0], 2 * ref.spin_density)
 
 
 def test_an_idle_second_channel_changes_nothing():
@@ -68,8 +69,8 @@ def test_hartree_screens_a_gated_chain_as_thomas_fermi(gated_chain):
     """Gate shift dmu on a half-filled chain 2 nm from a gate: the middle's
     added charge is dmu / (1/nu + S_mid), S_mid the kernel's sum over the
     wire (docs/mean_field.md).  Expansion parameters (validation/cases/
-    hartree.py): the ends' charge acting on the middle, 2 * 2d V(L/2 - 2d) /
-    (2/nu + S) ~ 1e-3; Friedel (phi/2t) / (2 pi (L/2)^2) / dn ~ 1e-3; the
+    hartree.py): the ends' extra charge acting on the middle, 2 * 2d e
+    V(L/2 - 2d) / (1/nu + S), e = S / (2/nu + S), ~ 5e-4; Friedel (phi/2t) / (2 pi (L/2)^2) / dn ~ 1e-3; the
     quadrature estimate / dn ~ 5e-4 (atol 1e-6): the tolerance, ~5e-3, is
     twice their sum, against a screening of 40 %."""
     syst, n, d, dmu = gated_chain, 40, 2.0, 0.01
@@ -83,7 +84,9 @@ def test_hartree_screens_a_gated_chain_as_thomas_fermi(gated_chain):
     s_mid = np.asarray(kernel.sum(axis=1)).ravel()[n // 2]
     dn = state.densities[0][n // 2, 0] - 0.5
     expected = dmu / (1 / nu + s_mid)
-    ends = 2 * 2 * d * gated_coulomb(n / 2 - 2 * d, d, 1.0, 1.0) / (2 / nu + s_mid)
+    excess = s_mid / (2 / nu + s_mid)
+    ends = (2 * 2 * d * excess * gated_coulomb(n / 2 - 2 * d, d, 1.0, 1.0)
+            / (1 / nu + s_mid))
     friedel = state.fields[0][n // 2, 0] / 2 / (2 * np.pi * (n / 2) ** 2) / dn
     tol = 2 * (ends + friedel + state.quadrature_error / dn)
     assert tol < 1e-2
