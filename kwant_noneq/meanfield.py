@@ -118,7 +118,7 @@ def charge_channel(kernel, norbs=1, reference=None, name="charge"):
 
 def spin_channel(spin_operators, kernel, name="spin"):
     """The exchange channel: ``h_i = -sum_j V_ij s_j`` [eV] with ``s_j =
-    <sigma_j> / 2``, coupled as ``h_i . sigma_i`` (:mod:`kwant_noneq.exchange`).
+    <sigma_j> / 2``, coupled as ``h_i.sigma_i`` (:mod:`kwant_noneq.exchange`).
 
     Parameters
     ----------
@@ -201,9 +201,11 @@ def check_channels(channels, nsites, norbs, *, syst=None, params=None):
         real, finite and symmetric, a sign other than +-1, an operator that
         is not Hermitian.
     """
-    if isinstance(channels, (MeanFieldChannel, tuple)) and not (
+    # One channel alone (an object, or a tuple whose first entry is its
+    # operators rather than a channel) is a list of one.
+    if isinstance(channels, MeanFieldChannel) or (
             isinstance(channels, tuple) and channels
-            and all(isinstance(c, (MeanFieldChannel, tuple)) for c in channels)):
+            and not isinstance(channels[0], (MeanFieldChannel, tuple))):
         channels = [channels]
     channels = list(channels) if channels is not None else []
     if not channels:

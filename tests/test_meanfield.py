@@ -9,7 +9,8 @@ import kwant_noneq.scf as scf
 from kwant_noneq.coulomb import gated_coulomb, gated_wire_interaction_sum
 from kwant_noneq.exchange import contact_kernel
 from kwant_noneq.meanfield import (MeanFieldChannel, charge_channel,
-                                   gated_wire_kernel, spin_channel)
+                                   check_channels, gated_wire_kernel,
+                                   mean_field_potential, spin_channel)
 from kwant_noneq.scf import solve_exchange, solve_mean_field
 from kwant_noneq.systems import bhz, chain
 
@@ -153,3 +154,32 @@ def test_bad_loop_arguments_are_refused(monkeypatch):
         solve_mean_field(syst, [good], [0.0, 0.0], tol=-1)
     with pytest.raises(ValueError, match="gate_distance must be > 0"):
         gated_wire_kernel(syst.sites, 0.0, 1.0, 1.0)
+
+
+def test_one_channel_or_a_sequence():
+    k = np.eye(10)
+    one = check_channels(charge_channel(k), 10, 1)
+    plain = check_channels((np.eye(1), k, -1), 10, 1)
+    both = check_channels((charge_channel(k), (np.eye(1), k)), 10, 1)
+    assert len(one) == len(plain) == 1 and len(both) == 2
+    assert plain[0].sign == -1 and plain[0].operators.shape == (1, 1, 1)
+    # Per-site operators stay per site; references broadcast to (nsites, nops).
+    per_site = check_channels(MeanFieldChannel(np.ones((2, 10, 1, 1)), k,
+                                               reference=0.5), 10, 1)[0]
+    assert per_site.operators.shape == (2, 10, 1, 1)
+    assert per_site.reference.shape == (10, 2)
+
+
+def test_per_site_operators_make_the_same_potential():
+    rng = np.random.default_rng(0)
+    ops = np.array([[[1, 0], [0, -1]], [[0, 1], [1, 0]]], float)
+    k = np.eye(6)
+    uniform = check_channels(MeanFieldChannel(ops, k), 6, 2)
+    per_site = check_channels(MeanFieldChannel(
+        np.broadcast_to(ops[:, None], (2, 6, 2, 2)), k), 6, 2)
+    field = [rng.standard_normal((6, 2))]
+    a = mean_field_potential(field, uniform).toarray()
+    b = mean_field_potential(field, per_site).toarray()
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
+    # Site 3's block is phi_3 . O.
+    np.testing.assert_allclose(a[6:8, 6:8], np.einsum("c,cab->ab", field[0][3], ops))
