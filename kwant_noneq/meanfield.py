@@ -44,6 +44,7 @@ import dataclasses
 import kwant
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg  # noqa: F401  (sp.linalg)
 
 from . import checks
 from .coulomb import gated_coulomb
@@ -53,8 +54,9 @@ from .exchange import check_spin_operators, range_kernel
 from .scattering import onsite_block_matrix
 
 __all__ = ["MeanFieldChannel", "charge_channel", "spin_channel",
-           "gated_wire_kernel", "check_channels", "channel_densities",
-           "channel_fields", "mean_field_potential", "check_initial_fields"]
+           "gated_wire_kernel", "thomas_fermi_charge", "check_channels",
+           "channel_densities", "channel_fields", "mean_field_potential",
+           "check_initial_fields"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -170,6 +172,50 @@ def gated_wire_kernel(sites, gate_distance, eps_r, width, cutoff=None):
         cutoff = float(np.linalg.norm(extent)) + 1.0
     cutoff = checks.real_number("cutoff", cutoff, unit="nm", positive=True)
     return range_kernel(sites, lambda r: gated_coulomb(r, d, eps_r, w), cutoff)
+
+
+def thomas_fermi_charge(kernel, density_of_states, shift):
+    """Linear Thomas-Fermi charge of a Hartree channel [electrons per site].
+
+    Each site's charge follows its local chemical potential, ``dn_i = nu_i
+    (dmu_i - phi_i)`` with ``phi = V dn``:
+
+        (diag(1 / nu) + V) dn = dmu,
+
+    the local (long-wavelength) limit of the self-consistent Hartree state
+    for a small shift ``dmu`` of the chemical potential (e.g. a gate), with
+    ``nu_i`` the density of states per site at the Fermi level.  For a
+    uniform wire far from its ends, ``dn = dmu / (1/nu + sum_j V_ij)``:
+    ``1/C = 1/C_quantum + 1/C_geom`` per site.  Cheap (one linear solve):
+    a starting field for :func:`~kwant_noneq.scf.solve_mean_field`
+    (``phi = V dn``) and the reference the quantum corrections are measured
+    from.
+
+    Parameters
+    ----------
+    kernel : array or sparse matrix (nsites, nsites)
+        ``V_ij`` [eV].
+    density_of_states : float or array (nsites,)
+        ``nu_i`` [1/eV per site], ``> 0``.
+    shift : float or array (nsites,)
+        ``dmu_i`` [eV].
+
+    Returns
+    -------
+    ndarray (nsites,)
+        ``dn_i`` [electrons per site].
+    """
+    kernel = _kernel(kernel, np.shape(kernel)[0], "thomas_fermi_charge")
+    n = kernel.shape[0]
+    nu = np.broadcast_to(np.asarray(density_of_states, float), (n,))
+    if not np.all(nu > 0) or not np.all(np.isfinite(nu)):
+        raise ValueError("density_of_states must be > 0 and finite [1/eV per "
+                         "site]")
+    rhs = np.broadcast_to(np.asarray(shift, float), (n,)).copy()
+    matrix = (sp.diags(1 / nu) + kernel).tocsc() if sp.issparse(kernel) else (
+        np.diag(1 / nu) + kernel)
+    return (sp.linalg.spsolve(matrix, rhs) if sp.issparse(matrix)
+            else np.linalg.solve(matrix, rhs))
 
 
 def check_channels(channels, nsites, norbs, *, syst=None, params=None):

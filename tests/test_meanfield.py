@@ -10,7 +10,8 @@ from kwant_noneq.coulomb import gated_coulomb, gated_wire_interaction_sum
 from kwant_noneq.exchange import contact_kernel
 from kwant_noneq.meanfield import (MeanFieldChannel, charge_channel,
                                    check_channels, gated_wire_kernel,
-                                   mean_field_potential, spin_channel)
+                                   mean_field_potential, spin_channel,
+                                   thomas_fermi_charge)
 from kwant_noneq.scf import solve_exchange, solve_mean_field
 from kwant_noneq.systems import bhz, chain
 
@@ -183,3 +184,19 @@ def test_per_site_operators_make_the_same_potential():
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
     # Site 3's block is phi_3 . O.
     np.testing.assert_allclose(a[6:8, 6:8], np.einsum("c,cab->ab", field[0][3], ops))
+
+
+def test_thomas_fermi_charge_of_a_ring_is_the_capacitance_formula():
+    # A circulant kernel (a ring): every site has the same row sum S, so the
+    # linear Thomas-Fermi charge is uniform, dmu / (1/nu + S).
+    n = 12
+    row = 1.0 / (1 + np.minimum(np.arange(n), n - np.arange(n)))
+    kernel = np.array([np.roll(row, i) for i in range(n)])
+    dn = thomas_fermi_charge(kernel, 0.2, 0.01)
+    np.testing.assert_allclose(dn, 0.01 / (5 + row.sum()), rtol=1e-13)
+    np.testing.assert_allclose(thomas_fermi_charge(sp.csr_matrix(kernel), 0.2, 0.01),
+                               dn, rtol=1e-13)
+    with pytest.raises(ValueError, match="density_of_states must be > 0"):
+        thomas_fermi_charge(kernel, 0.0, 0.01)
+    with pytest.raises(ValueError, match="not symmetric"):
+        thomas_fermi_charge(np.triu(kernel), 0.2, 0.01)

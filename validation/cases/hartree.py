@@ -46,6 +46,11 @@ sum of those that apply):
   ``x = N/2``;
 * quadrature: the adaptive grid's estimate at the converged field, per
   site, divided by ``dn``;
+* against the finite wire's own linear Thomas-Fermi charge, ``(1/nu + V)
+  dn = dmu`` (:func:`kwant_noneq.meanfield.thomas_fermi_charge`, the ends'
+  charge included), only the nonlinear, Friedel and quadrature terms remain
+  (gradient corrections to Thomas-Fermi are second order in the middle's
+  flat potential);
 * bias only: the smooth potential's reflection at window energies is
   second order in ``|r|``, below the terms above.
 
@@ -79,7 +84,8 @@ import scipy.special
 from kwant_noneq.coulomb import gated_coulomb, gated_wire_interaction_sum
 from kwant_noneq.constants import COULOMB
 from kwant_noneq.exchange import contact_kernel
-from kwant_noneq.meanfield import charge_channel, gated_wire_kernel, spin_channel
+from kwant_noneq.meanfield import (charge_channel, gated_wire_kernel, spin_channel,
+                                   thomas_fermi_charge)
 from kwant_noneq.pauli import SIGMA_X, SIGMA_Y, SIGMA_Z
 from kwant_noneq.quadrature import QuadratureWarning
 from kwant_noneq.scf import solve_mean_field
@@ -171,6 +177,17 @@ def run(figdir):
              f"sum over the wire; tol = 2 (nonlinear {eps_nl:.1e} + ends "
              f"{eps_ends:.1e} + Friedel {eps_f:.1e} + quadrature {eps_q:.1e}); "
              f"screening dn/(nu dmu) = {dn / (nu * DMU):.4f}"))
+    tf = thomas_fermi_charge(kernel, nu, DMU)
+    records.append(compare(
+        CASE, "added_charge_middle_thomas_fermi_wire", dn,
+        0.5 * (tf[N_SITES // 2 - 1] + tf[N_SITES // 2]), 2 * (eps_nl + eps_f + eps_q), p,
+        note=f"the finite wire's linear Thomas-Fermi charge, (1/nu + V) dn = dmu "
+             f"(meanfield.thomas_fermi_charge): the ends' charge is in it, what is "
+             f"left is quantum (Friedel; the gradient corrections are second order in "
+             f"the middle's flat phi) and numerical; tol = 2 (nonlinear {eps_nl:.1e} + "
+             f"Friedel {eps_f:.1e} + quadrature {eps_q:.1e}); the ends alone move the "
+             f"middle by {0.5 * (tf[N_SITES // 2 - 1] + tf[N_SITES // 2]) * (1 / nu + s_mid) / DMU - 1:.1e} "
+             f"(bound above: {eps_ends:.1e})"))
     records.append(compare(
         CASE, "added_charge_middle_infinite_wire", dn, DMU / (1 / nu + v0),
         2 * (base + eps_trunc), p,
