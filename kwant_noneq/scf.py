@@ -182,25 +182,13 @@ def solve_exchange(syst, spin_operators, chemical_potentials=None,
     # Every cheap check here, before the lead modes of the energy grid are
     # computed (a minute for a large ribbon).
     uniform_norbs(syst)
-    if density is not None:
-        _check_density(density, method, chemical_potentials=chemical_potentials,
-                       temperatures=temperatures, params=params,
-                       n_panels=n_panels, refine=refine or None,
-                       **density_kwargs)
-    else:
-        if chemical_potentials is None:
-            raise TypeError("give chemical_potentials (one per lead [eV]) or a "
-                            "prepared density=")
-        temperatures = 0.0 if temperatures is None else temperatures
-        n_panels = 2 if n_panels is None else n_panels
-        check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
-                         density_kwargs.get("boltzmann", K_B))
+    temperatures, n_panels = _check_bias(
+        syst, density, method, chemical_potentials, temperatures, params,
+        n_panels, refine, density_kwargs)
     params, kernel = check_exchange_options(
         syst, spin_operators, params, U=U, kernel=kernel, method=method, tol=tol,
         max_iter=max_iter, mixing=mixing, on_failure=on_failure,
         allow_extra_params=allow_extra_params)
-    if density is None:
-        n_panels = checks.integer("n_panels", n_panels, minimum=1)
     if getattr(kernel, "shape", None) != (len(syst.sites),) * 2:
         raise ValueError(f"kernel has shape {getattr(kernel, 'shape', None)}, "
                          f"the system has {len(syst.sites)} sites: give a "
@@ -247,6 +235,8 @@ class MeanFieldState:
     quadrature_error : float
         Energy-quadrature error estimate of the density matrix's entries
         (adaptive grid: at the converged field).
+    quadrature_estimate : QuadratureEstimate or None
+        The adaptive grid's estimate at the converged field.
     refinement_change : float or None
         ``max |phi(refined grid) - phi(grid)|`` [eV] when ``refine=True``.
     counts : SolverCounts
@@ -258,8 +248,6 @@ class MeanFieldState:
         Bytes held by the kept factorisations at the end.
     states : ScatteringStates or None
         The energy nodes, for ``states=`` of a later call.
-    quadrature_estimate : QuadratureEstimate or None
-        The adaptive grid's estimate at the converged field.
     """
 
     channels: tuple
@@ -270,12 +258,12 @@ class MeanFieldState:
     iterations: int
     residuals: np.ndarray
     quadrature_error: float
+    quadrature_estimate: object = None
     refinement_change: float = None
     counts: SolverCounts = None
     response_evaluations: int = 0
     factor_memory: int = 0
     states: object = None
-    quadrature_estimate: object = None
 
     @property
     def potential(self):
@@ -342,20 +330,9 @@ def solve_mean_field(syst, channels, chemical_potentials=None,
     computed.
     """
     norbs = uniform_norbs(syst)
-    if density is not None:
-        _check_density(density, method, chemical_potentials=chemical_potentials,
-                       temperatures=temperatures, params=params,
-                       n_panels=n_panels, refine=refine or None,
-                       **density_kwargs)
-    else:
-        if chemical_potentials is None:
-            raise TypeError("give chemical_potentials (one per lead [eV]) or a "
-                            "prepared density=")
-        temperatures = 0.0 if temperatures is None else temperatures
-        n_panels = 2 if n_panels is None else n_panels
-        check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
-                         density_kwargs.get("boltzmann", K_B))
-        n_panels = checks.integer("n_panels", n_panels, minimum=1)
+    temperatures, n_panels = _check_bias(
+        syst, density, method, chemical_potentials, temperatures, params,
+        n_panels, refine, density_kwargs)
     check_fixed_point_options("anderson" if method == "newton" else method,
                               tol, max_iter, mixing, on_failure=on_failure)
     if allow_extra_params:
@@ -466,13 +443,14 @@ def _iterate(syst, channels, start, chemical_potentials, temperatures, params,
     error = rho.error
     if estimate is not None:
         error = estimate.density_matrix_error
-    return MeanFieldState(channels, tuple(split(fp.x)),
-                          tuple(channel_densities(rho.density_matrix, channels)),
-                          rho, fp.converged, fp.iterations, fp.residuals,
-                          error, change, counts, products,
-                          _density_attribute(density, "factor_memory", 0),
-                          _density_attribute(density, "states", None),
-                          estimate)
+    return MeanFieldState(
+        channels, tuple(split(fp.x)),
+        tuple(channel_densities(rho.density_matrix, channels)), rho,
+        fp.converged, fp.iterations, fp.residuals, error,
+        quadrature_estimate=estimate, refinement_change=change, counts=counts,
+        response_evaluations=products,
+        factor_memory=_density_attribute(density, "factor_memory", 0),
+        states=_density_attribute(density, "states", None))
 
 
 def _unreferenced_scale(densities, channels):
@@ -496,6 +474,27 @@ def solve_accuracy(tol, field):
     [1e-14, 1e-6] (see the Notes of :func:`solve_exchange`)."""
     scale = float(np.max(np.abs(field), initial=0.0))
     return float(np.clip(tol / (20 * max(scale, 1e-300)), 1e-14, 1e-6))
+
+
+def _check_bias(syst, density, method, chemical_potentials, temperatures,
+                params, n_panels, refine, density_kwargs):
+    """The cheap checks of the bias (or of a prepared ``density=`` and what
+    may not come with it); returns ``(temperatures, n_panels)`` with their
+    defaults, 0 K and 2 panels."""
+    if density is not None:
+        _check_density(density, method, chemical_potentials=chemical_potentials,
+                       temperatures=temperatures, params=params,
+                       n_panels=n_panels, refine=refine or None,
+                       **density_kwargs)
+        return temperatures, n_panels
+    if chemical_potentials is None:
+        raise TypeError("give chemical_potentials (one per lead [eV]) or a "
+                        "prepared density=")
+    temperatures = 0.0 if temperatures is None else temperatures
+    n_panels = 2 if n_panels is None else n_panels
+    check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
+                     density_kwargs.get("boltzmann", K_B))
+    return temperatures, checks.integer("n_panels", n_panels, minimum=1)
 
 
 def _check_density(density, method, **not_with):
