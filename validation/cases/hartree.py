@@ -126,8 +126,9 @@ def _solve(syst, channels, mus, fields):
 
 
 def _work(state):
-    """The solver's work: the potential changes every iteration, the
-    factorisations are one per node (docs/engine.md)."""
+    """The solver's work (docs/mean_field.md): the factorisations are the
+    set-up's (refinement, error estimate) but for the refactorisations; the
+    iterations cost solves."""
     c = state.counts
     return dict(factorizations=c.factorizations,
                 refactorizations=c.refactorizations, solves=c.solves)
