@@ -72,9 +72,10 @@ def test_hartree_screens_a_gated_chain_as_thomas_fermi(gated_chain):
     added charge is dmu / (1/nu + S_mid), S_mid the kernel's sum over the
     wire (docs/mean_field.md).  Expansion parameters (validation/cases/
     hartree.py): the ends' extra charge acting on the middle, 2 * 2d e
-    V(L/2 - 2d) / (1/nu + S), e = S / (2/nu + S), ~ 5e-4; Friedel (phi/2t) / (2 pi (L/2)^2) / dn ~ 1e-3; the
-    quadrature estimate / dn ~ 5e-4 (atol 1e-6): the tolerance, ~5e-3, is
-    twice their sum, against a screening of 40 %."""
+    V(L/2 - 2d) / (1/nu + S) with e = S / (2/nu + S), ~5e-4; Friedel,
+    (phi/2t) / (2 pi (L/2)^2) / dn ~ 8e-4; the quadrature estimate / dn
+    ~ 5e-4 (atol 1e-6): the tolerance, ~4e-3, is twice their sum, against
+    a screening of 40 %."""
     syst, n, d, dmu = gated_chain, 40, 2.0, 0.01
     kernel = gated_wire_kernel(syst.sites, d, 1.0, 1.0)
     state = solve_mean_field(
