@@ -97,7 +97,11 @@ def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60, grid_energies=None)
         k = center + r_grid[None, :, None] * dirs[:, None, :]
         grid_energies = _energies(H, k)
     e = grid_energies - mu                          # (nth, nr, nb)
-    s = np.sign(e)
+    # Occupied (e < mu) or not, rather than sign(e): a band that crosses mu
+    # exactly on a search radius has e = 0 there, and sign products with
+    # that node are 0 on both sides, so the crossing was dropped (a Fermi
+    # sea then integrated a band to the wrong breakpoint).
+    s = np.where(e < 0, -1.0, 1.0)
     i_th, i_r, i_b = np.nonzero(s[:, :-1] * s[:, 1:] < 0)
     a, b = r_grid[i_r], r_grid[i_r + 1]
     fa, fb = e[i_th, i_r, i_b], e[i_th, i_r + 1, i_b]

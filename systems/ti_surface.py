@@ -1,0 +1,162 @@
+"""Top surface of the 3D-TI slab as a 2 x 2 Bloch Hamiltonian, with exchange.
+
+With ``D1 = D2 = 0`` the top surface of :mod:`systems.ti_slab` is exactly
+(docs/ti_slab.md, "Surface states")
+
+    H_s(k) = d(k) . sigma + h . sigma,                              (Eq. 10-11)
+    d(k)   = ( -A2 sin(k_y a)/a,  A2 sin(k_x a)/a,  R w_theta(k) ),
+
+``w_theta = cos 3theta w(k_x, k_y) + sin 3theta w(k_y, k_x)``,
+``a^3 w(k_x, k_y) = 2 sin(k_x a) (3 cos(k_y a) - cos(k_x a) - 2)``, i.e.
+Eq. (10) with ``hbar v = A2``, ``lambda = R`` and the lattice's
+``k -> sin(ka)/a``; ``sigma`` is the surface spin (``ti_slab.SPIN``
+projected on the surface, Pauli matrices not halved) and ``h`` an exchange
+field [eV] on it (Eq. 11: ``h = -g <s>``).  ``lattice=False`` gives the
+continuum Eq. (10), ``d = (-A2 k_y, A2 k_x, R k^3 cos 3(phi + theta))``.
+``tests/test_monopole.py`` checks the lattice form against the slab's own
+surface bands (:func:`systems.ti_slab.surface_bands`).
+
+The lattice form is the surface only near Gamma (``k << sqrt(M/B2)``):
+``d`` also vanishes at the zone-boundary doublers, where the slab has no
+surface state; use it in a disc around the Dirac point.
+
+Units: k [1/nm], energies and ``h`` [eV], ``A2`` [eV nm], ``R`` [eV nm^3],
+``a`` [nm], ``theta`` [rad].
+"""
+import numpy as np
+
+from kwant_noneq import checks
+from kwant_noneq.bloch import BlochHamiltonian
+from kwant_noneq.pauli import SIGMA_X, SIGMA_Y, SIGMA_Z
+
+__all__ = ["surface_hamiltonian", "surface_vector", "dirac_point",
+           "dirac_mass"]
+
+_PAULI3 = np.array([SIGMA_X, SIGMA_Y, SIGMA_Z])
+
+
+def _model(params, a, exchange, lattice):
+    for name in ("A2", "R", "theta"):
+        if name not in params:
+            raise KeyError(f"params lacks {name!r}: use ti_slab.default_params()")
+    A2 = checks.real_number("A2", params["A2"], unit="eV nm")
+    if A2 == 0:
+        raise ValueError("A2 must be nonzero [eV nm] (the surface velocity)")
+    R = checks.real_number("R", params["R"], unit="eV nm^3")
+    theta = checks.real_number("theta", params["theta"], unit="rad")
+    if not isinstance(lattice, (bool, np.bool_)):
+        raise TypeError(f"lattice must be True or False, got {lattice!r}")
+    a = checks.real_number("a", a, unit="nm", positive=True)
+    try:
+        h = np.asarray(exchange, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("exchange must be (h_x, h_y, h_z) [eV], got "
+                        f"{exchange!r}") from None
+    if h.shape != (3,) or not np.all(np.isfinite(h)):
+        raise ValueError(f"exchange must be three finite numbers (h_x, h_y, "
+                         f"h_z) [eV], got {exchange!r}")
+    return A2, R, theta, a, h, bool(lattice)
+
+
+def _warping(kx, ky, a, lattice):
+    """``w(k_x, k_y)`` and its gradient (lattice or continuum ``k_x^3 - 3 k_x k_y^2``)."""
+    if not lattice:
+        return (kx**3 - 3 * kx * ky**2, 3 * kx**2 - 3 * ky**2, -6 * kx * ky)
+    sx, cx = np.sin(kx * a), np.cos(kx * a)
+    sy, cy = np.sin(ky * a), np.cos(ky * a)
+    w = 2 * sx * (3 * cy - cx - 2) / a**3
+    dwx = (2 * cx * (3 * cy - cx - 2) + 2 * sx * sx) / a**2
+    dwy = -6 * sx * sy / a**2
+    return w, dwx, dwy
+
+
+def _vector(model, k):
+    """``d(k) + h`` (..., 3) and ``d/dk_i`` (..., 2, 3) [eV, eV nm]."""
+    A2, R, theta, a, h, lattice = model
+    kx, ky = k[..., 0], k[..., 1]
+    c3, s3 = np.cos(3 * theta), np.sin(3 * theta)
+    w1, w1x, w1y = _warping(kx, ky, a, lattice)
+    w2, w2y, w2x = _warping(ky, kx, a, lattice)     # w(k_y, k_x)
+    if lattice:
+        sin_a = lambda q: np.sin(q * a) / a
+        cos_a = lambda q: np.cos(q * a)
+    else:
+        sin_a = lambda q: q
+        cos_a = lambda q: np.ones_like(q)
+    zero = np.zeros_like(kx)
+    d = np.stack([-A2 * sin_a(ky) + h[0], A2 * sin_a(kx) + h[1],
+                  R * (c3 * w1 + s3 * w2) + h[2]], -1)
+    ddx = np.stack([zero, A2 * cos_a(kx), R * (c3 * w1x + s3 * w2x)], -1)
+    ddy = np.stack([-A2 * cos_a(ky), zero, R * (c3 * w1y + s3 * w2y)], -1)
+    return d, np.stack([ddx, ddy], -2)
+
+
+def surface_vector(params, k, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
+    """``d(k) + h`` of the top surface, array (..., 3) [eV].
+
+    Parameters
+    ----------
+    params : dict
+        ``A2`` [eV nm], ``R`` [eV nm^3], ``theta`` [rad]
+        (:func:`systems.ti_slab.default_params`).
+    k : array (..., 2)
+        Momenta [1/nm].
+    a : float
+        Lattice constant [nm] (ignored for ``lattice=False``).
+    exchange : (3,) array
+        Exchange field ``h`` on the surface spin [eV].
+    lattice : bool
+        Lattice ``d`` (the slab's surface at ``D1 = D2 = 0``) or continuum Eq. (10).
+    """
+    model = _model(params, a, exchange, lattice)
+    k = np.asarray(k, dtype=float)
+    if k.ndim == 0 or k.shape[-1] != 2 or not np.all(np.isfinite(k)):
+        raise ValueError(f"k must be finite momenta of shape (..., 2) [1/nm], "
+                         f"got shape {k.shape}")
+    return _vector(model, k)[0]
+
+
+def surface_hamiltonian(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
+    """``H_s(k) = (d(k) + h) . sigma`` of the top surface (Eq. 10-11).
+
+    Parameters as :func:`surface_vector`.
+
+    Returns
+    -------
+    kwant_noneq.bloch.BlochHamiltonian
+        2 x 2, k [1/nm], energies [eV], with the exact ``dH/dk``.
+    """
+    model = _model(params, a, exchange, lattice)
+
+    def H(k):
+        return np.einsum("...i,iab->...ab", _vector(model, k)[0], _PAULI3)
+
+    def dH(k):
+        return np.einsum("...ji,iab->...jab", _vector(model, k)[1], _PAULI3)
+
+    return BlochHamiltonian(dim=2, norbs=2, function=H, derivative_function=dH)
+
+
+def dirac_point(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
+    """The moved Dirac point ``k*`` [1/nm]: where the in-plane part of
+    ``d + h`` vanishes.
+
+    Continuum: ``k* = (-h_y, h_x) / A2`` (the in-plane field shifts the cone,
+    Eq. 11).  Lattice: ``k*_x = -arcsin(h_y a / A2)/a``, ``k*_y = arcsin(h_x
+    a / A2)/a`` (needs ``|h| a < |A2|``).
+    """
+    A2, R, theta, a, h, lattice = _model(params, a, exchange, lattice)
+    if not lattice:
+        return np.array([-h[1], h[0]]) / A2
+    if max(abs(h[0]), abs(h[1])) * a >= abs(A2):
+        raise ValueError(f"in-plane exchange ({h[0]}, {h[1]}) eV too large "
+                         f"for the lattice surface: |h| a < |A2| needed")
+    return np.array([-np.arcsin(h[1] * a / A2), np.arcsin(h[0] * a / A2)]) / a
+
+
+def dirac_mass(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
+    """Signed mass ``m = d_z(k*) + h_z`` at the moved Dirac point [eV]: the
+    gap is ``2|m|``.  Continuum: ``m = h_z + R |k*|^3 cos 3(phi* + theta)``
+    (the warping at ``k*``, third order in the in-plane field)."""
+    kstar = dirac_point(params, a, exchange, lattice)
+    return float(surface_vector(params, kstar, a, exchange, lattice)[2])
