@@ -883,7 +883,8 @@ class AnomalousHallResult:
 _RIM_SAMPLES = 17
 
 
-def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator):
+def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator,
+                                 degeneracy_tol=1e-9):
     r"""Fermi-surface part of the intrinsic anomalous Hall conductivity.
 
     ``sigma_xy(mu) - sigma_xy(mu_reference) = -(e^2/hbar) sum_n int
@@ -912,6 +913,11 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator):
         two chemical potentials.  The Berry curvature of a massive Dirac
         cone has the width ``|m|/v`` around the centre: choose ``n_graded``
         so that ``k_max / 2^n_graded`` is below it.
+    degeneracy_tol : float
+        Energies closer than this [eV] form one degenerate subspace
+        (:func:`kwant_noneq.geometry.band_geometry`), whose curvature is
+        averaged: it must be below the gap ``2|m|`` (a current-induced mass
+        can be 1e-12 eV; 0 for a two-band model that is gapped everywhere).
 
     Returns
     -------
@@ -921,7 +927,8 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator):
     Raises
     ------
     TypeError, ValueError
-        For a non-numeric or non-finite mu or mu_reference [eV], a
+        For a non-numeric or non-finite mu or mu_reference [eV] or a
+        negative degeneracy_tol [eV], a
         Hamiltonian that is not a finite 2D BlochHamiltonian, an integrator
         that is not a ContinuumPolar, or states between the two chemical
         potentials on the rim ``k_max <= |k - center| <= 2 k_max`` (the
@@ -938,8 +945,9 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator):
                         "(kwant_noneq.bloch), got "
                         f"{type(hamiltonian).__name__}")
     norbs = hamiltonian.norbs
-    _check_flavour(Flavour(hamiltonian, np.zeros((0, norbs, norbs)),
-                           integrator), 0)
+    probe = Flavour(hamiltonian, np.zeros((0, norbs, norbs)), integrator,
+                    degeneracy_tol)
+    _check_flavour(probe, 0)
     lo, hi = sorted((mu, mu_reference))
     sign = 1.0 if mu >= mu_reference else -1.0
 
@@ -965,7 +973,7 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator):
         if not len(q):
             return 0.0
         g = _node_geometry(Flavour(hamiltonian, np.zeros((0, norbs, norbs)),
-                                   integ), q.k, q.band)
+                                   integ, degeneracy_tol), q.k, q.band)
         return float(np.dot(q.weight, g["curvature"][:, 0, 1]))
 
     def compute(integ):
