@@ -936,6 +936,8 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator,
     """
     mu = _real(mu, "mu", "eV")
     mu_reference = _real(mu_reference, "mu_reference", "eV")
+    degeneracy_tol = _real(degeneracy_tol, "degeneracy_tol", "eV",
+                           nonnegative=True)
     if not isinstance(integrator, ContinuumPolar):
         raise TypeError("integrator must be a kwant_noneq.kintegrate."
                         "ContinuumPolar centred on the band minimum, got "
