@@ -253,7 +253,7 @@ class DrivenBand:
     """
 
     def __init__(self, hamiltonian, band, centre=(0.0, 0.0), k_max=1.0, *,
-                 derivative=None, n_angles=128, n_radial=12, n_search=64,
+                 derivative=None, n_angles=64, n_radial=12, n_search=64,
                  n_energy=8, n_arc=48, n_taylor=16, taylor_fraction=0.2,
                  fd_step=None):
         if not callable(hamiltonian):
@@ -382,7 +382,7 @@ class DrivenBand:
     def _directions(self, angles):
         return np.stack([np.cos(angles), np.sin(angles)], -1)
 
-    def fermi_radius(self, energy, angles, shift=(0.0, 0.0)):
+    def fermi_radius(self, energy, angles, shift=(0.0, 0.0), near=None):
         """Radius ``R`` on rays ``centre + R (cos, sin)(angles)`` where
         ``e_band(k - shift) = energy``.
 
@@ -392,6 +392,9 @@ class DrivenBand:
         angles : array [rad]
         shift : (2,) or (..., 2) array [1/nm]
             Broadcast with ``angles``.
+        near : array or None
+            Radii expected within ``2 |shift|`` of the result (the unshifted
+            ones): rays bracketed there need no radial search.
 
         Raises ValueError when a ray has no crossing within ``k_max`` or
         more than one (pocket not star-shaped about ``centre``).
@@ -404,6 +407,35 @@ class DrivenBand:
         origin = (self.centre - np.broadcast_to(shift, shape + (2,))).reshape(-1, 2)
         target = np.broadcast_to(energy, shape).reshape(-1)
         r_top = self.k_max + np.linalg.norm(origin - self.centre, axis=-1)
+        lo = np.zeros(len(target))
+        hi, elo, ehi = lo.copy(), lo.copy(), lo.copy()
+        search = np.ones(len(target), bool)
+        if near is not None:
+            near = np.broadcast_to(near, shape).reshape(-1)
+            spread = 2 * np.linalg.norm(origin - self.centre, axis=-1) + 1e-12 * near
+            lo_n = np.maximum(near - spread, 0.0)
+            hi_n = np.minimum(near + spread, r_top)
+            e2 = self.band_energy(
+                origin[:, None] + np.stack([lo_n, hi_n], -1)[..., None]
+                * dirs[:, None]) - target[:, None]
+            ok = (e2[:, 0] < 0) & (e2[:, 1] > 0)
+            lo[ok], hi[ok], elo[ok], ehi[ok] = lo_n[ok], hi_n[ok], e2[ok, 0], e2[ok, 1]
+            search = ~ok
+        if search.any():
+            sl = np.nonzero(search)[0]
+            lo[sl], hi[sl], elo[sl], ehi[sl] = self._bracket(
+                target[sl], origin[sl], dirs[sl], r_top[sl])
+
+        def f(r, idx):
+            i = idx[0]
+            return (self.band_energy(origin[i] + r[:, None] * dirs[i])
+                    - target[i])
+
+        return _illinois(f, lo, hi, elo, ehi).reshape(shape)
+
+    def _bracket(self, target, origin, dirs, r_top):
+        """Radial search: the one sign change of ``e_band - target`` on each
+        ray in ``[0, r_top]``, or ValueError."""
         grid = np.linspace(0.0, 1.0, self.n_search)
         rr = r_top[:, None] * grid
         e = self.band_energy(origin[:, None] + rr[..., None] * dirs[:, None]) \
@@ -423,15 +455,8 @@ class DrivenBand:
                 f"from radius k_max = {self.k_max:g} 1/nm on: choose centre "
                 "inside the pocket and k_max beyond its Fermi surface")
         j = np.argmax(above, axis=1)
-        lo, hi = rr[np.arange(len(j)), j - 1], rr[np.arange(len(j)), j]
-        elo, ehi = e[np.arange(len(j)), j - 1], e[np.arange(len(j)), j]
-
-        def f(r, idx):
-            i = idx[0]
-            return (self.band_energy(origin[i] + r[:, None] * dirs[i])
-                    - target[i])
-
-        return _illinois(f, lo, hi, elo, ehi).reshape(shape)
+        m = np.arange(len(j))
+        return rr[m, j - 1], rr[m, j], e[m, j - 1], e[m, j]
 
     def _check_other_bands(self, energy, radius_angles):
         """Lower bands filled and higher ones empty at ``energy`` on the
@@ -505,7 +530,8 @@ class DrivenBand:
 
     def _sea_between(self, ops, mu, angles, R0, drift):
         """sum over rays of int_{R0}^{R(dk)} r <O> dr / (2 pi)^2 for each dk."""
-        R = self.fermi_radius(mu, angles[None, :], drift[:, None, :])  # (m, nth)
+        R = self.fermi_radius(mu, angles[None, :], drift[:, None, :],
+                              near=R0[None, :])                  # (m, nth)
         x, w = np.polynomial.legendre.leggauss(self.n_radial)
         half = (R - R0) / 2
         r = (R + R0)[..., None] / 2 + half[..., None] * x          # (m, nth, q)
