@@ -4,6 +4,7 @@ With ``D1 = D2 = 0`` the top surface of :mod:`systems.ti_slab` is exactly
 (docs/ti_slab.md, "Surface states")
 
     H_s(k) = d(k) . sigma + h . sigma,                              (Eq. 10-11)
+    (energies from the Dirac energy C of ti_slab.surface_hamiltonian)
     d(k)   = ( -A2 sin(k_y a)/a,  A2 sin(k_x a)/a,  R w_theta(k) ),
 
 ``w_theta = cos 3theta w(k_x, k_y) + sin 3theta w(k_y, k_x)``,
@@ -13,8 +14,10 @@ Eq. (10) with ``hbar v = A2``, ``lambda = R`` and the lattice's
 projected on the surface, Pauli matrices not halved) and ``h`` an exchange
 field [eV] on it (Eq. 11: ``h = -g <s>``).  ``lattice=False`` gives the
 continuum Eq. (10), ``d = (-A2 k_y, A2 k_x, R k^3 cos 3(phi + theta))``.
-``tests/test_monopole.py`` checks the lattice form against the slab's own
-surface bands (:func:`systems.ti_slab.surface_bands`).
+The lattice ``d`` is :func:`systems.ti_slab.surface_hamiltonian`'s (which
+requires ``D1 = D2 = 0``; ``tests/test_monopole.py`` checks it against the
+slab's surface states, :func:`systems.ti_slab.surface_bands`), here with
+the exchange field and measured from its Dirac energy ``C``.
 
 The lattice form is the surface only near Gamma (``k << sqrt(M/B2)``):
 ``d`` also vanishes at the zone-boundary doublers, where the slab has no
@@ -28,6 +31,7 @@ import numpy as np
 from kwant_noneq import checks
 from kwant_noneq.bloch import BlochHamiltonian
 from kwant_noneq.pauli import SIGMA_X, SIGMA_Y, SIGMA_Z
+from kwant_noneq.systems import ti_slab
 
 __all__ = ["surface_hamiltonian", "surface_vector", "dirac_point",
            "dirac_mass", "fermi_loop_mass"]
@@ -55,39 +59,31 @@ def _model(params, a, exchange, lattice):
     if h.shape != (3,) or not np.all(np.isfinite(h)):
         raise ValueError(f"exchange must be three finite numbers (h_x, h_y, "
                          f"h_z) [eV], got {exchange!r}")
-    return A2, R, theta, a, h, bool(lattice)
-
-
-def _warping(kx, ky, a, lattice):
-    """``w(k_x, k_y)`` and its gradient (lattice or continuum ``k_x^3 - 3 k_x k_y^2``)."""
-    if not lattice:
-        return (kx**3 - 3 * kx * ky**2, 3 * kx**2 - 3 * ky**2, -6 * kx * ky)
-    sx, cx = np.sin(kx * a), np.cos(kx * a)
-    sy, cy = np.sin(ky * a), np.cos(ky * a)
-    w = 2 * sx * (3 * cy - cx - 2) / a**3
-    dwx = (2 * cx * (3 * cy - cx - 2) + 2 * sx * sx) / a**2
-    dwy = -6 * sx * sy / a**2
-    return w, dwx, dwy
+    return A2, R, theta, a, h, bool(lattice), params
 
 
 def _vector(model, k):
     """``d(k) + h`` (..., 3) and ``d/dk_i`` (..., 2, 3) [eV, eV nm]."""
-    A2, R, theta, a, h, lattice = model
+    A2, R, theta, a, h, lattice, params = model
     kx, ky = k[..., 0], k[..., 1]
-    c3, s3 = np.cos(3 * theta), np.sin(3 * theta)
-    w1, w1x, w1y = _warping(kx, ky, a, lattice)
-    w2, w2y, w2x = _warping(ky, kx, a, lattice)     # w(k_y, k_x)
     if lattice:
-        sin_a = lambda q: np.sin(q * a) / a
-        cos_a = lambda q: np.cos(q * a)
-    else:
-        sin_a = lambda q: q
-        cos_a = lambda q: np.ones_like(q)
+        # the slab's own 2 x 2 top surface (ti_slab.surface_hamiltonian,
+        # D1 = D2 = 0 required there), read back in the Pauli basis
+        H = ti_slab.surface_hamiltonian(params, kx, ky, a)
+        dH = ti_slab.surface_hamiltonian_derivative(params, kx, ky, a)
+        d = np.einsum("...ab,iba->...i", H, _PAULI3).real / 2 + h
+        dd = np.einsum("...jab,iba->...ji", dH, _PAULI3).real / 2
+        return d, dd
+    c3, s3 = np.cos(3 * theta), np.sin(3 * theta)
+    # R Re[(k e^{i theta})^3] = R [c3 (kx^3 - 3 kx ky^2) + s3 (ky^3 - 3 kx^2 ky)]
     zero = np.zeros_like(kx)
-    d = np.stack([-A2 * sin_a(ky) + h[0], A2 * sin_a(kx) + h[1],
-                  R * (c3 * w1 + s3 * w2) + h[2]], -1)
-    ddx = np.stack([zero, A2 * cos_a(kx), R * (c3 * w1x + s3 * w2x)], -1)
-    ddy = np.stack([-A2 * cos_a(ky), zero, R * (c3 * w1y + s3 * w2y)], -1)
+    d = np.stack([-A2 * ky + h[0], A2 * kx + h[1],
+                  R * (c3 * (kx**3 - 3 * kx * ky**2)
+                       + s3 * (ky**3 - 3 * kx**2 * ky)) + h[2]], -1)
+    ddx = np.stack([zero, A2 + zero, R * (c3 * (3 * kx**2 - 3 * ky**2)
+                                          - s3 * 6 * kx * ky)], -1)
+    ddy = np.stack([-A2 + zero, zero, R * (-c3 * 6 * kx * ky
+                                           + s3 * (3 * ky**2 - 3 * kx**2))], -1)
     return d, np.stack([ddx, ddy], -2)
 
 
@@ -145,7 +141,7 @@ def dirac_point(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
     Eq. 11).  Lattice: ``k*_x = -arcsin(h_y a / A2)/a``, ``k*_y = arcsin(h_x
     a / A2)/a`` (needs ``|h| a < |A2|``).
     """
-    A2, R, theta, a, h, lattice = _model(params, a, exchange, lattice)
+    A2, R, theta, a, h, lattice, _ = _model(params, a, exchange, lattice)
     if not lattice:
         return np.array([-h[1], h[0]]) / A2
     if max(abs(h[0]), abs(h[1])) * a >= abs(A2):
@@ -214,7 +210,7 @@ def fermi_loop_mass(params, mu, exchange=(0.0, 0.0, 0.0), lattice=False, a=0.5):
         ``M`` [eV].  Neglected: relative ``O(w^4)`` and, on the lattice,
         ``O(w^2 (q0 a)^2, (q0 a)^4)``.
     """
-    A2, R, theta, a, h, lattice = _model(params, a, exchange, lattice)
+    A2, R, theta, a, h, lattice, _ = _model(params, a, exchange, lattice)
     mu = checks.real_number("mu", mu, unit="eV")
     cont = dict(params, A2=A2, R=R, theta=theta)
     kstar = dirac_point(cont, a, h, False)
@@ -225,7 +221,7 @@ def fermi_loop_mass(params, mu, exchange=(0.0, 0.0, 0.0), lattice=False, a=0.5):
     v = abs(A2)
     q0 = np.sqrt(mu**2 - m**2) / v
     phi = 2 * np.pi * np.arange(_LOOP_POINTS) / _LOOP_POINTS
-    model = (A2, R, theta, a, h, False)
+    model = (A2, R, theta, a, h, False, None)
     loop = kstar + q0 * np.stack([np.cos(phi), np.sin(phi)], -1)
     d, dd = _vector(model, loop)
     delta = d[:, 2] - m
