@@ -568,7 +568,12 @@ class DrivenBand:
         x = np.cos(np.pi * (np.arange(N) + 0.5) / N)
         values = self._sea_between(ops, mu, angles, R0, tau * x[:, None] * drift)
         cheb = np.polynomial.chebyshev.chebfit(x, values, N - 1)   # (N, o)
-        poly = np.stack([np.polynomial.chebyshev.cheb2poly(c) for c in cheb.T], -1)
+        # monomial coefficients: T_k = sum_n M[n, k] x^n
+        M = np.zeros((N, N))
+        for k in range(N):
+            c = np.polynomial.chebyshev.cheb2poly(np.eye(N)[k])
+            M[:len(c), k] = c
+        poly = M @ cheb
         n = np.arange(1, max_order + 1)
         return poly[1:max_order + 1] / tau ** n[:, None]
 
