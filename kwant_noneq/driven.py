@@ -43,7 +43,16 @@ interpolant converges geometrically since ``S(t dk)`` is analytic for
 ballistic window is Gauss-Legendre in energy and, on each Fermi contour,
 Gauss-Legendre in angle on the arcs where ``v.e > 0`` (their end points
 found to machine precision), so the step ``Theta(v.e)`` costs no accuracy.
-Relative accuracy ~1e-12 with the defaults (tests/test_driven.py).
+With the defaults the drifted sea and the window are exact to ~1e-14 of
+the largest component, the RTA orders to ~1e-12 (order 3 to ~1e-11 of
+itself: at the Chebyshev nodes it is ``taylor_fraction^2`` below order 1,
+which amplifies rounding) (tests/test_driven.py).
+
+Self-consistency (Eq. 11) moves a Dirac cone rigidly to ``k* = (g/v) s x z``
+while a warping term stays put; on a warped cone this adds ``(3/20 pi) g
+k_F / v`` to the RTA's third-order ``s_z`` (not the Stoner factor ``-g k_F /
+(4 pi v)`` of the equilibrium sea, which this current-induced spin leaves
+out), and ``-g dmu / (8 pi v^2)`` to the window's ``s_z`` (its mass).
 
 Units: k [1/nm], energies [eV], observables per area [1/nm^2], spin
 ``s = <sigma>/2`` (hbar = 1), interaction ``g`` [eV nm^2], field ``h = -g s``
@@ -55,6 +64,7 @@ import math
 import numpy as np
 
 from . import checks
+from .bloch import bloch_hamiltonian
 from .mixing import ConvergenceError, check_fixed_point_options, solve_fixed_point
 
 __all__ = ["Boltzmann", "DriftedSea", "Ballistic", "DrivenBand",
@@ -293,6 +303,10 @@ class DrivenBand:
         if self.band >= self.norbs:
             raise ValueError(f"band must be < {self.norbs} (the Hamiltonian's "
                              f"size), got {self.band}")
+        exact = (None if derivative is None else
+                 lambda k: np.asarray(derivative(k[..., 0], k[..., 1])))
+        self._bloch = bloch_hamiltonian(self.hamiltonian, dim=2, norbs=self.norbs,
+                                        derivative=exact, fd_step=self.fd_step)
         self.settings = dict(derivative=derivative, n_angles=self.n_angles,
                              n_radial=self.n_radial, n_search=self.n_search,
                              n_energy=self.n_energy, n_arc=self.n_arc,
@@ -358,19 +372,10 @@ class DrivenBand:
         return psi[..., :, None] * psi[..., None, :].conj()
 
     def derivative(self, k):
-        """``dH/dk`` at ``k`` (..., 2): (..., 2, n, n) [eV nm]."""
-        k = np.asarray(k, float)
-        if self._dH is not None:
-            return np.asarray(self._dH(k[..., 0], k[..., 1]))
-        h = self.fd_step
-        out = []
-        for i in range(2):
-            e = np.zeros(2)
-            e[i] = h
-            out.append((8 * (self.hamiltonian(k + e) - self.hamiltonian(k - e))
-                        - (self.hamiltonian(k + 2 * e) - self.hamiltonian(k - 2 * e)))
-                       / (12 * h))
-        return np.stack(out, axis=-3)
+        """``dH/dk`` at ``k`` (..., 2): (..., 2, n, n) [eV nm]; the exact
+        ``derivative`` if given, else :mod:`kwant_noneq.bloch`'s 4th-order
+        central difference (step ``fd_step``)."""
+        return self._bloch.derivative(np.asarray(k, float))
 
     def velocity(self, k, projector=None):
         """``d e_band / dk`` at ``k`` (..., 2) [eV nm] (Hellmann-Feynman)."""
@@ -444,9 +449,15 @@ class DrivenBand:
         changes = np.count_nonzero(above[:, 1:] != above[:, :-1], axis=1)
         if np.any(changes != 1) or np.any(above[:, 0]) or np.any(~above[:, -1]):
             bad = int(np.nonzero((changes != 1) | above[:, 0] | ~above[:, -1])[0][0])
-            what = ("no crossing within k_max" if changes[bad] == 0 else
-                    f"{changes[bad]} crossings (the pocket is not star-shaped "
-                    "about centre, or k_max reaches another pocket)")
+            if changes[bad] == 0:
+                what = "no crossing within k_max"
+            elif changes[bad] > 1:
+                what = (f"{changes[bad]} crossings (the pocket is not star-"
+                        "shaped about centre, or k_max reaches another pocket)")
+            elif above[bad, 0]:
+                what = "the band above the energy at the centre"
+            else:
+                what = "the band still below the energy at k_max"
             raise ValueError(
                 f"band {self.band} at energy {target[bad]:g} eV: the ray from "
                 f"centre {tuple(self.centre)} 1/nm at angle "
@@ -568,7 +579,12 @@ class DrivenBand:
         x = np.cos(np.pi * (np.arange(N) + 0.5) / N)
         values = self._sea_between(ops, mu, angles, R0, tau * x[:, None] * drift)
         cheb = np.polynomial.chebyshev.chebfit(x, values, N - 1)   # (N, o)
-        poly = np.stack([np.polynomial.chebyshev.cheb2poly(c) for c in cheb.T], -1)
+        # monomial coefficients: T_k = sum_n M[n, k] x^n
+        M = np.zeros((N, N))
+        for k in range(N):
+            c = np.polynomial.chebyshev.cheb2poly(np.eye(N)[k])
+            M[:len(c), k] = c
+        poly = M @ cheb
         n = np.arange(1, max_order + 1)
         return poly[1:max_order + 1] / tau ** n[:, None]
 
@@ -775,16 +791,20 @@ def dirac_gap(band_model, seed, *, radius=None, band=None, max_iter=50):
     radius : float or None
         Half-width of the search grid [1/nm] (default ``k_max / 20``).
     band : int or None
-        Upper band of the pair (default ``band_model.band``); >= 1.
+        Upper band of the pair (default ``band_model.band``, or 1 when the
+        driven band is the lowest); >= 1.
 
     Returns
     -------
     DiracGap
     """
     seed = _vector2("seed", seed, "1/nm")
-    band = band_model.band if band is None else checks.integer("band", band, minimum=1)
-    if band < 1:
-        raise ValueError("band must be >= 1 (the gap is to the band below)")
+    if band is None:
+        band = max(band_model.band, 1)
+    band = checks.integer("band", band, minimum=1,
+                          remedy="the gap is to the band below")
+    if band >= band_model.norbs:
+        raise ValueError(f"band must be < {band_model.norbs}, got {band}")
     radius = (band_model.k_max / 20 if radius is None else
               checks.real_number("radius", radius, unit="1/nm", positive=True))
 
@@ -879,7 +899,8 @@ class DrivenState:
 
     def as_dict(self):
         """Flat ``{name: number}`` (``spin_x``, ``field_z``, ``dirac_point_x``
-        ...), one row of a sweep's ``pandas.DataFrame``."""
+        ...), one row of a sweep's table: ``pandas.DataFrame([s.as_dict()
+        for s in states])`` (and ``.to_xarray()`` from there)."""
         out = {}
         for i, c in enumerate("xyz"):
             out[f"spin_{c}"] = float(self.spin[i])
@@ -948,6 +969,11 @@ def solve_driven_exchange(band_model, spin_operators, distribution, g, *,
         tol = checks.real_number("tol", tol, unit="eV", positive=True)
     check_fixed_point_options(method, 1.0 if tol is None else tol, max_iter,
                               mixing, on_failure=on_failure)
+    if gap_seed is not None:
+        gap_seed = _vector2("gap_seed", gap_seed, "1/nm")
+    if gap_radius is not None:
+        gap_radius = checks.real_number("gap_radius", gap_radius, unit="1/nm",
+                                        positive=True)
     if initial_field is not None:
         initial_field = np.asarray(initial_field, float)
         if initial_field.shape != (3,) or not np.all(np.isfinite(initial_field)):

@@ -220,3 +220,24 @@ def test_clear_errors():
     with pytest.raises(ConvergenceError, match="did not converge"):
         driven.solve_driven_exchange(b, SIGMA, driven.Ballistic(MU, MU + 1e-3), 1.0,
                                      max_iter=1, tol=1e-30, estimate_error=False)
+
+
+def test_any_matrix_size():
+    """The general (eigh) path: the cone embedded in a 4 x 4 Hamiltonian with
+    two remote bands gives the 2 x 2 closed-form path's numbers."""
+    H2 = continuum(theta=0.3)
+
+    def H4(kx, ky):
+        h = np.zeros(np.shape(kx) + (4, 4), complex)
+        h[..., 1:3, 1:3] = H2(kx, ky)
+        h[..., 0, 0], h[..., 3, 3] = -1.0, 1.0
+        return h
+
+    ops4 = np.zeros((3, 4, 4), complex)
+    ops4[:, 1:3, 1:3] = SIGMA
+    b4 = driven.DrivenBand(H4, 2, (0.0, 0.0), k_max=0.5)
+    b2 = band(H2)
+    for dist in (driven.Boltzmann(MU, (0.01, 0.0), order=3),
+                 driven.Ballistic(MU - 1e-3, MU + 1e-3, 0.2)):
+        s4, s2 = b4.spin(ops4, dist), b2.spin(SIGMA, dist)
+        assert np.abs(s4 - s2).max() < 1e-11 * np.abs(s2).max()
