@@ -10,8 +10,8 @@ import pytest
 from kwant_noneq import analytic, edge, homogeneous, scf, transport
 from kwant_noneq.analytic import RegimeWarning
 from kwant_noneq.density import local_density
-from kwant_noneq.homogeneous import (BandCrossingError, LeadBands, edge_gap,
-                                     homogeneous_density,
+from kwant_noneq.bloch import BandCrossingError
+from kwant_noneq.homogeneous import (LeadBands, edge_gap, homogeneous_density,
                                      solve_homogeneous_exchange)
 from kwant_noneq.mixing import ConvergenceError, solve_fixed_point
 from kwant_noneq.params import allow_extra_params, check_params
