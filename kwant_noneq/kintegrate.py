@@ -9,9 +9,10 @@ that, for smooth band-resolved functions ``g_n(k)``::
 Why polar quadrature: the T = 0 integrands of nonlinear Hall responses are
 Fermi-surface integrals of smooth functions.  On rays from a centre inside
 each Fermi pocket, the crossing radius k_F(theta) is found to machine
-precision and the angular integral of a smooth periodic function by the
-trapezoid rule converges exponentially (docs/architecture.md, section 6.4).  A sharp step
-on a uniform grid converges slowly and non-monotonically instead.
+precision (:meth:`kwant_noneq.bloch.BlochHamiltonian.ray_crossings`), and
+the angular integral of a smooth periodic function by the trapezoid rule
+converges exponentially (docs/architecture.md, section 6.4).  A sharp step on
+a uniform grid converges slowly and non-monotonically instead.
 
 Two integrators:
 
@@ -24,6 +25,10 @@ Two integrators:
   uniform Brillouin-zone grid (spectrally accurate for smooth periodic
   integrands), partially filled bands by polar quadrature in pockets around
   given centres (each pocket must be star-shaped about its centre).
+
+The Hamiltonian ``H`` is a :class:`kwant_noneq.bloch.BlochHamiltonian`
+(``dim = 2``): its energies, Hellmann-Feynman velocities and ray crossings
+are the ones used here.
 
 Units: k [1/nm], energies [eV], temperatures [K]; Fermi-surface weights
 [1/(nm^2 eV)], Fermi-sea weights [1/nm^2].  The quadratures are at T = 0;
@@ -140,19 +145,25 @@ class ContinuumPolar:
         self._ray_cache = {}
         self._outer_cache = {}
 
-    def _outer_crossing(self, H, mu, r_from, r_to):
-        """:func:`_outermost_crossing` with the mu-independent energies cached."""
-        key = (r_from, r_to)
-        hit = self._outer_cache.get(key)
-        r = r_from * (r_to / r_from) ** np.linspace(0.0, 1.0, 33)
+    def _ray_energies(self, cache, key, H, radii):
+        """Bands ``(n_angles, len(radii), size)`` on the rays at ``radii``,
+        kept in ``cache[key]`` for the Hamiltonian ``H`` (at most 4 grids)."""
+        hit = cache.get(key)
         if hit is None or hit[0] is not H:
             angles = self._angles()
             dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-            e = H.energies(self.center + r[None, :, None] * dirs[:, None, :])
-            if len(self._outer_cache) >= 4:          # bounded memory
-                self._outer_cache.pop(next(iter(self._outer_cache)))
-            hit = self._outer_cache[key] = (H, e)
-        return _outermost_change(hit[1], mu, r)
+            k = self.center + radii[None, :, None] * dirs[:, None, :]
+            if len(cache) >= 4:                      # bounded memory
+                cache.pop(next(iter(cache)))
+            hit = cache[key] = (H, H.energies(k))
+        return hit[1]
+
+    def _outer_crossing(self, H, mu, r_from, r_to):
+        """:func:`_outermost_change` on 33 geometric radii from ``r_from``
+        to ``r_to``, the mu-independent energies cached."""
+        r = r_from * (r_to / r_from) ** np.linspace(0.0, 1.0, 33)
+        e = self._ray_energies(self._outer_cache, (r_from, r_to), H, r)
+        return _outermost_change(e, mu, r)
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming k_max and the value needed) if the Fermi
@@ -167,17 +178,10 @@ class ContinuumPolar:
                 f"k_max >= {1.25 * out:.3g} 1/nm")
 
     def _crossings(self, H, mu, radius):
-        angles = self._angles()
         r_grid = np.linspace(0, radius, self.n_search)
-        hit = self._ray_cache.get(radius)
-        if hit is None or hit[0] is not H:
-            dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-            k = self.center + r_grid[None, :, None] * dirs[:, None, :]
-            if len(self._ray_cache) >= 4:            # bounded memory
-                self._ray_cache.pop(next(iter(self._ray_cache)))
-            hit = self._ray_cache[radius] = (H, H.energies(k))
-        return H.ray_crossings(mu, self.center, angles, r_grid,
-                               grid_energies=hit[1])
+        e = self._ray_energies(self._ray_cache, radius, H, r_grid)
+        return H.ray_crossings(mu, self.center, self._angles(), r_grid,
+                               grid_energies=e)
 
     def refined(self, factor=2):
         """The same integrator with ``factor`` times more nodes."""
