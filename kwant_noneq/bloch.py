@@ -20,10 +20,11 @@ one from
 It is called, like the matrix it stands for, with momenta, and returns
 matrices; :class:`kwant.physics.Bands`, Kwant's band object for leads, is
 called with one scalar momentum and returns energies.  Ours is vectorised
-over k, covers builders and callables as well, and finds crossings;
+over k, covers builders and callables as well, and finds crossings.
 :mod:`kwant_noneq.bandedges` keeps Kwant's object for the band edges of a
-finalized system's leads (one k at a time, Kwant's own arithmetic, as the
-scattering states that the edges serve).
+system's leads: Kwant sums the terms of ``H(k)`` in another order, so the
+edges, and the real-space energy grids built on them, would move in the last
+bits.
 
 Conventions
 -----------
