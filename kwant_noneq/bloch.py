@@ -521,6 +521,13 @@ def bloch_hamiltonian(system, params=None, *, dim=None, norbs=None,
     transform, which is exact for a finite-range Hamiltonian.  A lead keeps
     its cell Hamiltonian and hopping (nearest cells only, as Kwant's leads).
     """
+    if isinstance(system, (kwant.system.InfiniteSystem, kwant.Builder)):
+        given = [name for name, value in (("dim", dim), ("norbs", norbs),
+                                          ("derivative", derivative))
+                 if value is not None]
+        if given:
+            raise TypeError(f"{', '.join(given)} describe a callable H(k); a "
+                            f"Kwant lead or builder fixes them itself")
     if isinstance(system, kwant.system.InfiniteSystem):
         return _from_lead(system, params, allow_extra_params)
     if isinstance(system, kwant.Builder):

@@ -218,6 +218,8 @@ def test_crossings_need_the_right_dimension():
         lead.ray_crossings(0.1, np.zeros(2), np.zeros(1), np.linspace(0, 1, 3))
     with pytest.raises(TypeError, match="finalized lead"):
         bloch_hamiltonian(_finite_system())
+    with pytest.raises(TypeError, match="dim describe a callable"):
+        bloch_hamiltonian(ribbon_builder(), dim=2)
 
 
 def _finite_system():
