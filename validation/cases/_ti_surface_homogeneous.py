@@ -42,8 +42,11 @@ itself is exact to ~1e-11 relative, tests/test_driven.py):
   RTA's ``s_z^(3)`` (``Re (p + k*)^3`` cross term picked by ``f_2``); in the
   ballistic window the mass ``h_z`` feeds back as ``s_z -> s_z (1 - g dmu /
   (8 pi v^2))``.  (The equilibrium sea's response to the field, a Stoner
-  factor, is not part of the current-induced spin of kwant_noneq.driven,
-  as in the real-space engine's bias-window density.)
+  factor ``-g k_F / (4 pi v)``, is not part of the current-induced spin of
+  kwant_noneq.driven, as in the real-space engine's bias-window density;
+  docs/ti_surface.md counts it for the upper band, whence its ``-(1/10 pi)
+  g k_F / v`` for the RTA where this engine has ``+(3/20 pi) g k_F / v``:
+  the same order, a different convention.)
 """
 import math
 import warnings
