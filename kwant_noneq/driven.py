@@ -248,7 +248,8 @@ class DrivenBand:
         Gauss-Legendre nodes between the unshifted and shifted Fermi radii.
     n_search : int
         Radial samples per ray that bracket the Fermi crossing (and check
-        there is one).
+        there is exactly one), and angles per ballistic Fermi contour that
+        bracket the end points of its ``v.e > 0`` arcs.
     n_energy : int
         Gauss-Legendre energies across the ballistic window.
     n_arc : int
