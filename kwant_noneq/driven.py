@@ -228,7 +228,9 @@ class DrivenBand:
     ----------
     hamiltonian : callable
         ``H(kx, ky) -> array (..., n, n)`` [eV], Hermitian, vectorised over
-        ``kx, ky`` [1/nm] of any (equal) shape.
+        ``kx, ky`` [1/nm] of any (equal) shape.  A Kwant builder's
+        :class:`kwant_noneq.bloch.BlochHamiltonian` ``Hb`` (k of shape
+        (..., 2)) enters as ``lambda kx, ky: Hb(np.stack([kx, ky], -1))``.
     band : int
         Index (ascending energy) of the band that crosses the chemical
         potentials; lower bands must be filled and higher ones empty inside
