@@ -27,7 +27,7 @@ LAYERS = {
                 "homogeneous", "edge",
                 "transport", "dephasing", "polarization", "nonlinear_hall", "drag",
                 "analytic", "analytic_nonlinear_hall", "analytic_drag",
-                "analytic_surface"],
+                "analytic_surface", "driven"],
     "drivers": ["ensemble"],
 }
 LEVEL = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}
