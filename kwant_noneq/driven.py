@@ -228,7 +228,9 @@ class DrivenBand:
     ----------
     hamiltonian : callable
         ``H(kx, ky) -> array (..., n, n)`` [eV], Hermitian, vectorised over
-        ``kx, ky`` [1/nm] of any (equal) shape.
+        ``kx, ky`` [1/nm] of any (equal) shape.  A Kwant builder's
+        :class:`kwant_noneq.bloch.BlochHamiltonian` ``Hb`` (k of shape
+        (..., 2)) enters as ``lambda kx, ky: Hb(np.stack([kx, ky], -1))``.
     band : int
         Index (ascending energy) of the band that crosses the chemical
         potentials; lower bands must be filled and higher ones empty inside
@@ -248,7 +250,8 @@ class DrivenBand:
         Gauss-Legendre nodes between the unshifted and shifted Fermi radii.
     n_search : int
         Radial samples per ray that bracket the Fermi crossing (and check
-        there is one).
+        there is exactly one), and angles per ballistic Fermi contour that
+        bracket the end points of its ``v.e > 0`` arcs.
     n_energy : int
         Gauss-Legendre energies across the ballistic window.
     n_arc : int

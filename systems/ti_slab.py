@@ -100,7 +100,8 @@ __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
            "make_slab_lead", "make_slab", "surface_projectors",
            "layer_weights", "surface_bands", "SurfaceFit",
            "surface_parameters", "hybridisation_gap", "decay_factor",
-           "surface_hamiltonian", "surface_hamiltonian_derivative"]
+           "surface_hamiltonian", "surface_hamiltonian_derivative",
+           "c4_first_order_sz"]
 
 def _k(s, t):
     return np.kron(PAULI[s], PAULI[t])
@@ -828,3 +829,44 @@ def surface_hamiltonian_derivative(params, kx, ky, a=0.5):
     _, dx, dy = _surface_d(p, kx, ky, a)
     return np.stack([np.einsum("...i,iab->...ab", dx, PAULI[1:]),
                      np.einsum("...i,iab->...ab", dy, PAULI[1:])], -3)
+
+
+def c4_first_order_sz(k_f, a, theta):
+    """The square lattice's first-order (in the drift) ``s_z`` of the
+    Boltzmann distribution, in units of ``(lambda k_F^2 / v) |s_inplane|``.
+
+    In the continuum Eq. (10) this vanishes exactly (C3: ``s_z`` is a
+    scalar, the drift a vector).  On the lattice of
+    :func:`surface_hamiltonian` (``D1 = D2 = 0``), to leading order in
+    ``k_F a`` and ``lambda``::
+
+        s_z^(1) / ((lambda k_F^2 / v) |s_inplane|) = -(k_F a)^2 cos(3 theta) / 16
+
+    Derivation: the first order of the drifted sea (equal to the RTA's) is
+    ``s_z^(1) = dk/(2 pi)^2 oint s_z dk_y`` (drift along x) with ``s_z =
+    lambda w / (2 mu)`` on the contour, i.e. by Green's theorem ``dk lambda /
+    (8 pi^2 mu) int_inside d_x w``.  The continuum part of ``d_x w`` is ``3
+    k^2 cos 2phi`` and integrates to zero over a disc, and the lattice's
+    contour deformation (harmonics ``4n``) adds no ``cos 2phi``; the
+    lattice's ``a^2`` terms of ``w``, ``a^2 (-kx^5/4 + kx^3 ky^2/2 + kx
+    ky^4/4)``, give ``d_x w`` with angular average ``-(3/16) a^2 k^4``; the
+    ``sin 3theta`` part of the rotated warping is odd in ``ky`` and drops
+    out.  Hence ``s_z^(1) = -lambda a^2 k_F^5 dk cos 3theta / (128 pi v)``,
+    against ``|s_inplane| = k_F dk / (8 pi)``.  Next corrections: relative
+    ``(k_F a)^2`` and ``(lambda k_F^2 / v)^2``.
+
+    Parameters
+    ----------
+    k_f : float
+        Fermi wave number [1/nm].
+    a : float
+        Lattice constant [nm].
+    theta : float
+        Current direction from the crystal x axis [rad].
+
+    Returns
+    -------
+    float (dimensionless)
+    """
+    a = _check_a(a)
+    return -(k_f * a) ** 2 * np.cos(3 * theta) / 16

@@ -241,3 +241,17 @@ def test_any_matrix_size():
                  driven.Ballistic(MU - 1e-3, MU + 1e-3, 0.2)):
         s4, s2 = b4.spin(ops4, dist), b2.spin(SIGMA, dist)
         assert np.abs(s4 - s2).max() < 1e-11 * np.abs(s2).max()
+
+
+def test_lattice_first_order_sz_is_the_c4_artefact():
+    """On the square lattice s_z^(1) != 0: -(k_F a)^2 cos3theta/16 of
+    (lam k_F^2/v) |s_inplane| (ti_slab.c4_first_order_sz), up to relative
+    (k_F a)^2 = 3.7e-3."""
+    theta, a = 0.2, 0.5
+    p = ti_slab.default_params(D1=0.0, D2=0.0, C=0.0, A2=V, R=LAM, theta=theta)
+    b = driven.DrivenBand(lambda kx, ky: ti_slab.surface_hamiltonian(p, kx, ky, a),
+                          1, (0.0, 0.0), k_max=0.5)
+    o = b.boltzmann_orders(SIGMA / 2, MU, (0.01, 0.0), 1)[0]
+    ratio = o[2] / (LAM * K_F ** 2 / V * o[1])
+    assert ratio == pytest.approx(ti_slab.c4_first_order_sz(K_F, a, theta),
+                                  rel=(K_F * a) ** 2)
