@@ -942,14 +942,16 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator,
         raise TypeError("integrator must be a kwant_noneq.kintegrate."
                         "ContinuumPolar centred on the band minimum, got "
                         f"{type(integrator).__name__}")
-    if getattr(hamiltonian, "dim", None) != 2:
+    size = getattr(hamiltonian, "size", None)
+    if getattr(hamiltonian, "dim", None) != 2 or size is None:
         raise TypeError("hamiltonian must be a 2D BlochHamiltonian "
                         "(kwant_noneq.bloch), got "
                         f"{type(hamiltonian).__name__}")
-    norbs = hamiltonian.norbs
-    probe = Flavour(hamiltonian, np.zeros((0, norbs, norbs)), integrator,
-                    degeneracy_tol)
-    _check_flavour(probe, 0)
+    probe = integrator.center + np.array([[0.0, 0.0], [0.3, -0.2]])
+    if not np.all(np.isfinite(hamiltonian(probe))):
+        raise ValueError(f"hamiltonian is not finite at k = {probe.tolist()} "
+                         "1/nm: a model parameter is NaN or infinite")
+    no_spin = np.zeros((0, size, size))
     lo, hi = sorted((mu, mu_reference))
     sign = 1.0 if mu >= mu_reference else -1.0
 
@@ -974,8 +976,8 @@ def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator,
         q = integ.fermi_sea(hamiltonian, energy, tail=False)
         if not len(q):
             return 0.0
-        g = _node_geometry(Flavour(hamiltonian, np.zeros((0, norbs, norbs)),
-                                   integ, degeneracy_tol), q.k, q.band)
+        g = _node_geometry(Flavour(hamiltonian, no_spin, integ,
+                                   degeneracy_tol), q.k, q.band)
         return float(np.dot(q.weight, g["curvature"][:, 0, 1]))
 
     def compute(integ):

@@ -29,7 +29,7 @@ Units: k [1/nm], energies and ``h`` [eV], ``A2`` [eV nm], ``R`` [eV nm^3],
 import numpy as np
 
 from kwant_noneq import checks
-from kwant_noneq.bloch import BlochHamiltonian
+from kwant_noneq.bloch import bloch_hamiltonian
 from kwant_noneq.pauli import SIGMA_X, SIGMA_Y, SIGMA_Z
 from kwant_noneq.systems import ti_slab
 
@@ -130,7 +130,7 @@ def surface_hamiltonian(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
     def dH(k):
         return np.einsum("...ji,iab->...jab", _vector(model, k)[1], _PAULI3)
 
-    return BlochHamiltonian(dim=2, norbs=2, function=H, derivative_function=dH)
+    return bloch_hamiltonian(H, dim=2, norbs=2, derivative=dH)
 
 
 def dirac_point(params, a=0.5, exchange=(0.0, 0.0, 0.0), lattice=True):
