@@ -135,3 +135,22 @@ def test_surface_inputs_are_checked():
         ti_surface.fermi_loop_mass(PARAMS, 0.005, (0, 0, 0.01))
     with pytest.raises(KeyError, match="A2"):
         ti_surface.surface_hamiltonian({"R": 0.1, "theta": 0.0})
+
+
+def test_inplane_field_gives_the_warping_mass_at_the_moved_dirac_point():
+    # sigma_xy(mu) = -(1/2) M / mu, M = m (1 - c w^2) the Fermi-loop mass;
+    # next order ~ (c w^2)^2.
+    h = (0.0, -0.05, 0.0)
+    H = ti_surface.surface_hamiltonian(PARAMS, exchange=h, lattice=False)
+    kstar = ti_surface.dirac_point(PARAMS, exchange=h, lattice=False)
+    m = ti_surface.dirac_mass(PARAMS, exchange=h, lattice=False)
+    assert m == pytest.approx(PARAMS["R"] * kstar[0] ** 3)
+    radius = 1.6 * MU / V + np.linalg.norm(kstar)
+    q = ContinuumPolar(radius, kstar, n_angles=32, n_radial=16, k_cut=radius,
+                       n_graded=int(np.ceil(np.log2(radius * V / m))) + 3)
+    r = fermi_surface_anomalous_hall(H, MU, 0.0, q, degeneracy_tol=0.0)
+    M = ti_surface.fermi_loop_mass(PARAMS, MU, h)
+    first = abs(M / m - 1)
+    assert 1e-3 < first < 1e-2
+    assert (r.sigma_xy - 0.5) / (-0.5 * M / MU) == pytest.approx(1, abs=3 * first**2)
+
