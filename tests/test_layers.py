@@ -24,7 +24,7 @@ LAYERS = {
                    "factorization", "mixing", "thermal", "coulomb", "occupation",
                    "bloch", "geometry", "kintegrate"],
     "engines": ["scattering", "density", "transverse", "region", "exchange", "scf",
-                "homogeneous", "edge",
+                "homogeneous", "edge", "control_variate",
                 "transport", "dephasing", "polarization", "nonlinear_hall", "drag",
                 "analytic", "analytic_nonlinear_hall", "analytic_drag"],
     "drivers": ["ensemble"],
