@@ -275,11 +275,10 @@ class HelicalEdge:
                                          columns)
                           for node, f in all_jobs]
             means = np.array([surrogate_mean(sg, variance) for sg in surrogates])
-        key = _params_key(self.params)
-        clean = reflection_task(0, self.width, key, self.cell_tags, length, 0.0,
-                                energies, fields, all_jobs, ramp)
+        clean = reflection_task(0, self.width, self.params, self.cell_tags, length,
+                                0.0, energies, fields, all_jobs, ramp)
         res = run_ensemble(reflection_task, n_realisations, master_seed,
-                           args=(self.width, key, self.cell_tags, length, disorder,
+                           args=(self.width, self.params, self.cell_tags, length, disorder,
                                  energies, fields, all_jobs, ramp, surrogates,
                                  clean_margin),
                            executor=executor)
@@ -361,7 +360,7 @@ def _disorder_mask(fsyst, clean_margin):
     return (x >= x.min() + clean_margin) & (x <= x.max() - clean_margin)
 
 
-def reflection_task(seed, width, params_key, tags, length, disorder, energies,
+def reflection_task(seed, width, params, tags, length, disorder, energies,
                     fields, jobs, ramp=0.0, surrogates=None, clean_margin=0):
     """One disorder realisation (a :func:`~kwant_noneq.ensemble.run_ensemble`
     task): total reflection of lead 0 (both edges) of a ribbon for each
@@ -373,8 +372,8 @@ def reflection_task(seed, width, params_key, tags, length, disorder, energies,
         The realisation's seed (``salt(seed)`` seeds Kwant's digest).
     width : int
         Ribbon width [nm].
-    params_key : tuple
-        ``tuple(sorted(params.items()))`` of the BHZ parameters.
+    params : dict
+        BHZ parameters (:func:`~kwant_noneq.systems.bhz.default_params`).
     tags : list of tuple
         Site tags of the lead's cell (``HelicalEdge.cell_tags``).
     length : int
@@ -401,9 +400,9 @@ def reflection_task(seed, width, params_key, tags, length, disorder, energies,
         ``surrogates``, ``"Y"`` (njobs,): the control variate
         :func:`~kwant_noneq.control_variate.dressed_born_reflection`.
     """
-    fsyst, states = _ribbon_states(width, params_key, length, tuple(energies),
-                                   clean_margin)
-    dis = _disorder(fsyst, bhz.default_params(**dict(params_key)), disorder, seed)
+    key = _params_key(params)
+    fsyst, states = _ribbon_states(width, key, length, tuple(energies), clean_margin)
+    dis = _disorder(fsyst, bhz.default_params(**dict(key)), disorder, seed)
     pots = [_tile(fsyst, tags, f, ramp, length) for f in fields]
     R, Tn = [], []
     for node, f in jobs:

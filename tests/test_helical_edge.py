@@ -110,8 +110,7 @@ def test_clean_edge_does_not_backscatter(helical):
     e = helical
     energies = (e.dirac_energy + 0.15,)
     zero = np.zeros((len(e.bands.sites), 3))
-    key = tuple(sorted(e.params.items()))
-    out = reflection_task(0, e.width, key, e.cell_tags, 10, 0.0, energies,
+    out = reflection_task(0, e.width, e.params, e.cell_tags, 10, 0.0, energies,
                           [zero], [(0, 0)])
     assert out["R"][0] < 1e-20
     assert np.allclose(out["T"][0], 1, atol=1e-12)
