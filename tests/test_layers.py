@@ -26,7 +26,8 @@ LAYERS = {
     "engines": ["scattering", "density", "transverse", "region", "exchange", "scf",
                 "homogeneous", "edge", "control_variate",
                 "transport", "dephasing", "polarization", "nonlinear_hall", "drag",
-                "analytic", "analytic_nonlinear_hall", "analytic_drag"],
+                "analytic", "analytic_nonlinear_hall", "analytic_drag",
+                "analytic_surface", "driven"],
     "drivers": ["ensemble"],
 }
 LEVEL = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}

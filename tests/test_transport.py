@@ -5,8 +5,8 @@ import kwant
 import scipy.integrate
 
 from kwant_noneq import analytic, edge
-from kwant_noneq.homogeneous import (LeadBands, cell_potential,
-                                     solve_homogeneous_exchange)
+from kwant_noneq.bloch import bloch_hamiltonian
+from kwant_noneq.homogeneous import cell_potential, solve_homogeneous_exchange
 from kwant_noneq.scattering import ScatteringStates
 from kwant_noneq.analytic import backscattering_rate_eq5_shifted
 from kwant_noneq.transport import (CurrentSolver, born_backscattering, differential_conductance,
@@ -141,7 +141,7 @@ def test_iv_sweep_clean_ribbon_and_warm_start():
 def ribbon16():
     params = bhz.default_params(**BASE)
     lead = bhz.make_ribbon_lead(16).finalized()
-    bands = LeadBands(lead, params)
+    bands = bloch_hamiltonian(lead, params)
     mask = bhz.bottom_edge_mask(lead)[:lead.cell_size]
     E_D, pair, _ = edge.dirac_pair(bands, mask)
     return bands, mask, E_D, pair
