@@ -61,7 +61,8 @@ from kwant_noneq.analytic import backscattering_rate_eq5_shifted
 from kwant_noneq.dephasing import chained_iv
 from kwant_noneq.ensemble import realisation_seeds, salt
 from kwant_noneq.exchange import exchange_potential, line_range_kernel
-from kwant_noneq.occupation import K_B, fermi
+from kwant_noneq.occupation import K_B
+from kwant_noneq.thermal import fermi
 from kwant_noneq.quadrature import gauss_kronrod_grid, gauss_legendre, integrate
 from kwant_noneq.region import ramp_envelope
 from kwant_noneq.scattering import LeadModes
