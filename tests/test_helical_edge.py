@@ -5,6 +5,7 @@ import pytest
 
 from kwant_noneq.homogeneous import cell_potential
 from kwant_noneq.transport import born_backscattering
+from kwant_noneq import analytic
 from kwant_noneq.exchange import exchange_potential, line_range_kernel
 from kwant_noneq.region import ramp_envelope
 from kwant_noneq.systems import bhz
@@ -117,3 +118,29 @@ def test_clean_edge_does_not_backscatter(helical):
     dis = e.disorder_potential(e.ribbon(10), 0.2, 7)
     assert np.allclose(dis.diagonal().real.reshape(-1, 4), dis.diagonal().real[::4, None])
     assert e.disorder_potential(e.ribbon(10), 0.0, 7) is None
+
+
+def test_first_order_state_against_eq2_and_eq4(helical):
+    """Spin density (paper's frame) and gap of the first-order
+    current-carrying state against Eq. (2) and Eq. (4).  Tolerance: twice the
+    lattice corrections (3/4)(mu a/A)^2 (s_x) or mu^2/(2A^2) (s_z), the
+    window's dmu^2/(12 mu^2), (lam mu^2/v^3)^2, and for the gap the form
+    factor |B/M| k_F^2 (docs of validation case helical_gap), plus the
+    energy quadrature's error."""
+    e = helical
+    mu, dmu, U = 0.1, 0.01, 2.0
+    v, lam = e.velocity, e.spin_rotation_rate
+    first = e.state(mu, dmu, U, self_consistent=False, n_panels=1)
+    assert np.array_equal(first.exchange_field,
+                          e.exchange_field(mu, dmu, U, n_panels=1))
+    s = e.spin_density(first)
+    ref = analytic.spin_density_eq2(v, lam, mu, dmu)
+    qerr = first.density.error / abs(ref[0]) / e.bands.period
+    window, curvature = dmu**2 / (12 * mu**2), (lam * mu**2 / v**3) ** 2
+    assert abs(s[0] / ref[0] - 1) < 2 * (0.75 * (mu / v) ** 2 + window + curvature) + qerr
+    assert abs(s[2] / ref[2] - 1) < 2 * (mu**2 / (2 * v**2) + curvature) + qerr
+    gap = e.gap(first).gap
+    form_factor = abs(BASE["B"] / BASE["M"]) * (mu / v) ** 2
+    tol = 2 * (0.75 * (mu / v) ** 2 + window + curvature + form_factor
+               + 0.5 * (e.hybridisation / gap) ** 2) + qerr
+    assert abs(gap / analytic.gap_eq4(v, lam, mu, dmu, e.coupling(U)) - 1) < tol
