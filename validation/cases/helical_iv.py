@@ -2,7 +2,7 @@
 of Balram et al., PRL 123, 246803 (2019).
 
 Lattice: the BHZ ribbon of :mod:`kwant_noneq.systems.bhz` (a = 1 nm, A = 1.5 eV nm,
-B = -1 eV nm^2, M = -1 eV, L3 = 0.5 eV nm^3, W = 12 sites: edge decay
+B = -1 eV nm^2, M = -1 eV, L3 = 0.5 eV nm^3, W = 16 sites: edge decay
 ~1.3 nm, the two edges' states do not overlap to 1e-15), contact interaction
 U, uniform onsite disorder of full width ``W_d`` in the scattering region.
 Both edges conduct; they are equivalent (same v, lambda, g_1D and gap), so
