@@ -11,10 +11,11 @@ tau = 0.1 ps, M_a = M_p = 10 meV):
 3. the same surfaces as a Kwant lattice (Wilson-regularised, one Dirac cone
    per surface): its static polarisation against the closed form.
 
-Run ``python examples/drag.py [--out drag.png]`` (about 20 s); it saves
+Run ``python examples/drag.py [--out drag.png]`` (under a minute); it saves
 rho_D(T), rho_D^yx(M_p) and the M_a change with its bound in one figure.
 """
 import argparse
+import dataclasses
 
 import numpy as np
 
@@ -43,10 +44,11 @@ def main(out="drag.png"):
     # with eps_a = (M_a/A k_F)^2 (velocity and tau_a cancel against sigma_a).
     # The first raises rho_D^yx by eps_a (1 + O((q/2k_F)^2), q ~ 1/d); the
     # stronger screening takes back the active layer's share of it (all for
-    # q_TF d >> 1, none for q_TF d << 1).  Hence, to first order in eps_a,
+    # q_TF d >> 1, none for q_TF d << 1).  Hence, to first order in eps_a and
+    # for k_B T << E_F (rho_D^xx alike; docs/drag.md has the exact bounds),
     #   0 <= rho_D^yx(M_a)/rho_D^yx(0) - 1 <= eps_a (1 + O((2 k_F d)^-2)).
     Ma = 0.02                                                    # eV
-    active = TIFilm(M_a=Ma).active
+    active = dataclasses.replace(film, M_a=Ma).active
     kf, A = active.fermi_wavevector, active.A
     eps_a = (Ma / (A * kf)) ** 2
     q_tf_d = 2 * np.pi * COULOMB * float(active.dos(active.mu)) / film.eps_r * film.d
@@ -55,7 +57,8 @@ def main(out="drag.png"):
           f"(1 + O((2 k_F d)^-2 = {(2 * kf * film.d) ** -2:.1%})), the lower end for "
           f"q_TF d >> 1 (here q_TF d = {q_tf_d:.1f})")
     masses = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.4])         # M_p [eV]
-    rho = np.array([[TIFilm(M_a=m_a, M_p=Mp).drag(5.0).rho_yx_ohm for Mp in masses]
+    rho = np.array([[dataclasses.replace(film, M_a=m_a, M_p=Mp).drag(5.0).rho_yx_ohm
+                     for Mp in masses]
                     for m_a in (0.0, Ma)])
     for Mp, r0, r1 in zip(masses, *rho):
         print(f"  M_p = {Mp * 1e3:5.0f} meV: {r0:.4e} Ohm, {r1:.4e} Ohm "
