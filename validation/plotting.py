@@ -8,7 +8,7 @@ docs/architecture.md writes units (``[eV]``, ``[1/nm]``, ``[µeV]``,
 
 :func:`style` holds the sizes every figure shares (legend and title fonts,
 resolution); :func:`validation.records.run_cases` runs every case inside
-it, so a case sets none of them itself.  :func:`save` lays a figure out,
+it, so a case need not set them itself.  :func:`save` lays a figure out,
 writes it and closes it.
 """
 import matplotlib
