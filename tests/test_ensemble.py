@@ -24,7 +24,8 @@ import pytest
 import kwant
 from kwant_noneq import ensemble
 from kwant_noneq.ensemble import (EnsembleResult, load_ensemble, realisation_seeds,
-                                  repair_results, run_ensemble, salt)
+                                  repair_results, results_file_lock, run_ensemble,
+                                  salt)
 from kwant_noneq.exchange import exchange_potential
 from kwant_noneq.scattering import LeadModes, ScatteringStates
 from kwant_noneq.scf import solve_exchange
@@ -385,27 +386,29 @@ def test_corrupt_middle_line_is_an_error(tmp_path):
 
 
 def test_file_in_use_is_refused(tmp_path):
-    from kwant_noneq.ensemble import _header, _ResultsFile
     file = tmp_path / "res.jsonl"
-    header = _header(gaussian_scalar, (), None, 1, 3)
-    holder = _ResultsFile(file, header, realisation_seeds(1, 3))
-    try:
+    with cf.ThreadPoolExecutor(1) as pool:
+        first = run_ensemble(gaussian_scalar, 3, 1, results_file=file, executor=pool,
+                             progress=False)
+    with results_file_lock(file) as held:
+        assert held == file
         with pytest.raises(RuntimeError, match="in use"):
             run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
-    finally:
-        holder.close()
+        with pytest.raises(RuntimeError, match="in use"):
+            repair_results(file)
+        with pytest.raises(RuntimeError, match="in use"):
+            with results_file_lock(file):
+                pass
+        assert same_bits(load_ensemble(file).data, first.data)  # reading is free
     # Another process holding the file is refused too.
-    script = ("import sys, time\n"
-              "from kwant_noneq.ensemble import _header, _ResultsFile, realisation_seeds\n"
-              "sys.path.insert(0, sys.argv[2])\n"
-              "from test_ensemble import gaussian_scalar\n"
-              "f = _ResultsFile(sys.argv[1], _header(gaussian_scalar, (), None, 1, 3),"
-              " realisation_seeds(1, 3))\n"
-              "print('locked', flush=True)\n"
-              "sys.stdin.read()\n")
+    script = ("import sys\n"
+              "from kwant_noneq.ensemble import results_file_lock\n"
+              "with results_file_lock(sys.argv[1]):\n"
+              "    print('locked', flush=True)\n"
+              "    sys.stdin.read()\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(REPO_DIR), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-c", script, str(file), str(TESTS_DIR)],
+    proc = subprocess.Popen([sys.executable, "-c", script, str(file)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     try:
         assert proc.stdout.readline() == b"locked\n"
@@ -416,6 +419,20 @@ def test_file_in_use_is_refused(tmp_path):
     with cf.ThreadPoolExecutor(1) as pool:  # released when that process ended
         assert run_ensemble(gaussian_scalar, 3, 1, results_file=file, executor=pool,
                             progress=False).n == 3
+
+
+def test_results_file_lock_refuses_missing_and_foreign_files(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        with results_file_lock(tmp_path / "missing.jsonl"):
+            pass
+    foreign = tmp_path / "notes.jsonl"
+    foreign.write_text('{"hello": 1}\n')
+    with pytest.raises(ValueError, match="not a kwant_noneq ensemble results file"):
+        with results_file_lock(foreign):
+            pass
+    # The refused lock was released: a run names the real problem.
+    with pytest.raises(ValueError, match="not a kwant_noneq ensemble results file"):
+        run_ensemble(gaussian_scalar, 3, 1, results_file=foreign, progress=False)
 
 
 def test_reused_process_pool_does_not_keep_the_file_locked(tmp_path):
@@ -752,11 +769,12 @@ def test_a_late_creator_does_not_replace_a_locked_file(tmp_path, monkeypatch):
     """The interleaving behind a simultaneous start, forced: run B found no
     file, run A then created and locked it, and B creates it too.  B must
     neither replace A's file nor run."""
-    from kwant_noneq.ensemble import _header, _ResultsFile
     file = tmp_path / "res.jsonl"
-    holder = _ResultsFile(file, _header(gaussian_scalar, (), None, 1, 3),
-                          realisation_seeds(1, 3))
-    try:
+    with cf.ThreadPoolExecutor(1) as pool:
+        first = run_ensemble(gaussian_scalar, 3, 1, results_file=file, executor=pool,
+                             progress=False)
+    content = file.read_bytes()
+    with results_file_lock(file):                  # A holds its file
         inode = os.stat(file).st_ino
         real_exists = pathlib.Path.exists
         monkeypatch.setattr(pathlib.Path, "exists",
@@ -765,10 +783,8 @@ def test_a_late_creator_does_not_replace_a_locked_file(tmp_path, monkeypatch):
             run_ensemble(gaussian_scalar, 3, 1, results_file=file, progress=False)
         monkeypatch.undo()
         assert os.stat(file).st_ino == inode  # A's file, not a new one
-        holder.append(0, int(realisation_seeds(1, 3)[0]), np.float64(0.5))
-    finally:
-        holder.close()
-    assert load_ensemble(file).n == 1  # A's record is in the file
+    assert file.read_bytes() == content       # and B wrote nothing to it
+    assert same_bits(load_ensemble(file).data, first.data)
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -883,16 +899,14 @@ def test_edited_header_is_refused_and_not_repairable(tmp_path):
 
 
 def test_repair_refuses_a_file_in_use(tmp_path):
-    from kwant_noneq.ensemble import _header, _ResultsFile
     file = tmp_path / "res.jsonl"
-    holder = _ResultsFile(file, _header(gaussian_scalar, (), None, 1, 3),
-                          realisation_seeds(1, 3))
-    try:
+    with cf.ThreadPoolExecutor(1) as pool:
+        run_ensemble(gaussian_scalar, 3, 1, results_file=file, executor=pool,
+                     progress=False)
+    with results_file_lock(file):
         with pytest.raises(RuntimeError, match="in use"):
             repair_results(file)
-    finally:
-        holder.close()
-    assert repair_results(file).kept == 0
+    assert repair_results(file).kept == 3
 
 
 def test_growing_an_ensemble_equals_a_fresh_run(tmp_path):
