@@ -15,7 +15,9 @@ one multi-column solve per step for all leads' modes (block-preconditioned
 Richardson).  A mean field of a few meV against bands of an eV contracts
 this by orders of magnitude per step; when the contraction is poor (strong
 fields), the node is refactorised with ``V`` as its new reference, reusing
-the analysis.
+the analysis.  Potentials live on the onsite blocks of the scattering
+region, a fixed pattern, and must vanish on the lead side of the interfaces
+(they do: they act on the scattering region's orbitals only).
 
 The iteration stops at a relative accuracy ``rtol``, so a solution depends,
 below ``rtol``, on the reference and on the warm start (the node's last
@@ -26,9 +28,7 @@ which are made from the potential-free matrix): after it, results depend only
 on the potentials asked for since, bit for bit.  A disorder ensemble that
 keeps one object per worker calls it at the start of each realisation, so a
 realisation's bits do not depend on which realisations the worker ran
-before.  Potentials live on the onsite blocks of the scattering
-region, a fixed pattern, and must vanish on the lead side of the interfaces
-(they do: they act on the scattering region's orbitals only).
+before.
 
 This uses Kwant's solver internals (``_make_linear_sys``), stable from
 Kwant 1.4 to 1.5.
@@ -473,7 +473,8 @@ class ScatteringStates:
         shape ``(size, modes)``: the scattering region's orbitals first, then
         the leads' outgoing amplitudes (``linsys.indices``).  The last
         solution is cached, so asking again with the same potential costs
-        nothing, and it warm-starts the next potential's iteration."""
+        nothing, and it warm-starts the next potential's iteration (until
+        :meth:`reset`)."""
         nd = self._nodes[node]
         rtol = self.rtol if rtol is None else float(rtol)
         blocks = self._blocks(potential)
