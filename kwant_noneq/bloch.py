@@ -84,7 +84,10 @@ class BandCrossings:
     band : ndarray (M,) of int
         Index of the band (ascending energies) that crosses.
     states : ndarray (M, size) or None
-        Its Bloch state, normalised over one unit cell.
+        Its Bloch state, normalised over one unit cell: ``eigh``'s, which
+        for nearly degenerate bands (the two edges of a ribbon) is a
+        rounding-chosen mixture; :meth:`BlochHamiltonian.crossing_states`
+        gives basis-independent ones.
     velocities : ndarray (M,) or None
         ``dE/dk`` there (Hellmann-Feynman): [eV] per unit cell for a lead,
         [eV nm] for a builder.  The sign tells right from left movers.
@@ -360,6 +363,105 @@ class BlochHamiltonian:
             raise BandCrossingError(self._crossing_failure(
                 e, band, k, target, err, scale, nk))
         return BandCrossings(node, k, band, ub, v, e)
+
+    def crossing_states(self, k, band, potential=None, degeneracy_tol=None,
+                        velocity_tol=None):
+        """Basis-independent states and velocities of bands at 1D momenta
+        (e.g. :meth:`crossings`' ``k`` and ``band``).
+
+        ``eigh`` fixes the eigenvectors of bands closer than ~``1e-15 ||H||``
+        over their splitting only up to a rotation chosen by rounding: the
+        two edges of a wide ribbon (split by their exponentially small
+        overlap, 5e-11 eV for a 20 nm BHZ ribbon away from the Dirac point)
+        come out mixed at an angle ~1e-5 that jumps as the input changes in
+        its last bits.  Anything built from one band's state is then not a
+        smooth function of ``H``.  Degenerate perturbation theory fixes the
+        basis: within the cluster of bands within ``degeneracy_tol`` of the
+        crossing band, the states are the eigenvectors of the velocity
+        operator ``P dH/dk P`` (the states that continue smoothly through a
+        crossing); bands whose velocities agree within ``velocity_tol`` as
+        well (parallel copies of one band, as the two edges of a ribbon)
+        remain undetermined, and the crossing gets their projector divided
+        by their number: summed over the copies' crossings this is the
+        projector on the copies, whatever basis ``eigh`` chose (their
+        crossings differ in k by splitting / velocity, a 1e-8 relative
+        change of the states at the default tolerance).
+
+        Parameters
+        ----------
+        k : ndarray (M,)
+            Momenta (units as for :meth:`crossings`).
+        band : ndarray (M,) of int
+            The band at each momentum.
+        potential : ndarray (size, size), optional
+            As for calling the object.
+        degeneracy_tol : float, optional
+            [eV]; default ``sqrt(eps) max(1 eV, largest onsite entry)``
+            (1.5e-8 eV at a 1 eV scale), the splitting where the rounding
+            angle ``eps ||H|| / splitting`` of separate eigenvectors and
+            the error of treating the bands as degenerate are equal.
+        velocity_tol : float, optional
+            [eV per cell for a lead, eV nm for a builder]; default
+            ``sqrt(eps)`` times the largest entry of ``dH/dk`` (same
+            balance).
+
+        Returns
+        -------
+        owner : ndarray (R,) of int
+            The momentum (index into ``k``) of each row.
+        states : ndarray (R, size)
+            Orthonormal states; crossing ``i`` stands for
+            ``sum_{owner == i} share |state><state|``.
+        share : ndarray (R,)
+            1 for a band with a well-defined state, ``1/m`` for each of
+            ``m`` parallel degenerate copies.
+        velocities : ndarray (M,)
+            ``dE/dk`` of each band (the copies' mean for parallel copies).
+        """
+        degeneracy_tol = checks.real_number("degeneracy_tol", degeneracy_tol,
+                                            unit="eV", nonnegative=True,
+                                            allow_none=True)
+        velocity_tol = checks.real_number("velocity_tol", velocity_tol,
+                                          nonnegative=True, allow_none=True)
+        k = np.asarray(k, float)
+        band = np.asarray(band, int)
+        if k.ndim != 1 or band.shape != k.shape:
+            raise ValueError(f"k and band must be 1D arrays of one length, got "
+                             f"shapes {k.shape} and {band.shape}")
+        self.check_potential(potential)
+        e, U = self.eigh(k[:, None], potential)
+        dH = self.derivative(k[:, None])[:, 0]
+        sqrt_eps = np.sqrt(np.finfo(float).eps)
+        if degeneracy_tol is None:
+            degeneracy_tol = sqrt_eps * max(1.0, self._onsite_scale())
+        if velocity_tol is None:
+            velocity_tol = sqrt_eps * float(np.max(np.abs(dH), initial=0.0))
+        idx = np.arange(len(k))
+        states = U[idx, :, band]
+        velocities = np.einsum("ia,iab,ib->i", states.conj(), dH, states).real
+        near = np.abs(e - e[idx, band][:, None]) <= degeneracy_tol
+        owner, share = list(idx), [1.0] * len(k)
+        states = list(states)
+        for i in np.nonzero(near.sum(1) > 1)[0]:
+            cluster = np.nonzero(near[i])[0]
+            Uc = U[i][:, cluster]
+            Vc = Uc.conj().T @ dH[i] @ Uc
+            w, rot = np.linalg.eigh(Vc)
+            # The eigenvector of Vc that is this band: the one whose
+            # velocity is nearest to that of eigh's (nearly right) state.
+            own = Vc[cluster == band[i], cluster == band[i]].real[0]
+            j = np.argmin(np.abs(w - own))
+            group = np.nonzero(np.abs(w - w[j]) <= velocity_tol)[0]
+            vecs = Uc @ rot[:, group]
+            states[i] = vecs[:, 0]
+            share[i] = 1.0 / len(group)
+            velocities[i] = np.mean(w[group])
+            for g in range(1, len(group)):
+                owner.append(i)
+                states.append(vecs[:, g])
+                share.append(1.0 / len(group))
+        return (np.array(owner), np.array(states).reshape(len(owner), -1),
+                np.array(share), velocities)
 
     def _states_at(self, k, band, potential):
         """Energies, the states of ``band`` and their velocities at 1D ``k``."""

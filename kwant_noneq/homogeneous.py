@@ -128,19 +128,24 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
                                   n_crossings=0)
     grid = gauss_kronrod_grid(breaks, n_panels)
     found = bands.crossings(grid.energies, potential, nk)
-    node, k, band, u, v = (found.energy_index, found.k, found.band,
-                           found.states, found.velocities)
+    node, k = found.energy_index, found.k
     if not len(k):
         raise NoBandInWindow(
             f"no band crosses the window [{lower:.6g}, {upper:.6g}]: the bias "
             f"window lies outside every band of the lead; move mu_right, "
             f"mu_left into a band")
+    # Not found.states: the two edges of a ribbon are nearly degenerate
+    # copies of one band, and eigh mixes them by a rounding-chosen angle that
+    # jumps with the field's last bits (the map h -> F(h) then scattered by
+    # 3e-8 eV at the demo's parameters); crossing_states gives each copy's
+    # crossing its share of their projector instead.
+    owner, u, share, v = bands.crossing_states(k, found.band, potential)
     E = grid.energies[node]
     occ = np.where(v > 0, fermi(E, mu[0], kT[0]), fermi(E, mu[1], kT[1]))
     w = occ / (2 * np.pi * np.abs(v))
     samples = np.zeros((len(grid), ncell, o, o), complex)
-    ur = u.reshape(len(k), ncell, o)
-    np.add.at(samples, node, w[:, None, None, None]
+    ur = u.reshape(len(owner), ncell, o)
+    np.add.at(samples, node[owner], (w[owner] * share)[:, None, None, None]
               * np.einsum("cia,cib->ciab", ur, ur.conj()))
     rho, err = integrate(grid, samples)
     return HomogeneousDensity(rho, err, grid, n_crossings=len(k),
