@@ -160,14 +160,67 @@ def band_crossings(bands, energies, potential, nk, newton_steps=4):
         ub = u[idx, :, band]
         v = np.einsum("ia,iab,ib->i", ub.conj(), bands.velocity_operator(k), ub).real
         k = k - (e[idx, band] - target) / v
+    k = _merge_degenerate(node, k)
     e, u = bands.eigh(k, potential)
     ub = u[idx, :, band]
-    v = np.einsum("ia,iab,ib->i", ub.conj(), bands.velocity_operator(k), ub).real
+    vop = bands.velocity_operator(k)
+    v = np.einsum("ia,iab,ib->i", ub.conj(), vop, ub).real
+    ub, v = _degenerate_velocity_basis(node, k, ub, vop, v)
     err = np.abs(e[idx, band] - target)
     scale = 1e-9 * max(1.0, np.max(np.abs(bands.h)))
     if np.max(err, initial=0.0) > scale:
         raise BandCrossingError(_crossing_failure(e, band, k, target, err, scale, nk))
     return node, k, band, ub, v, e
+
+
+#: Crossings of one energy closer than this in k (per cell) are one
+#: degenerate crossing (Newton converges to ~1e-14; distinct crossings of
+#: distinct bands lie far apart on any k-grid that brackets them).
+_SAME_K = 1e-9
+
+
+def _degenerate_groups(node, k):
+    """Index arrays of crossings at the same node and the same k."""
+    order = np.lexsort((k, node))
+    groups, start = [], 0
+    for i in range(1, len(order) + 1):
+        if (i == len(order) or node[order[i]] != node[order[i - 1]]
+                or k[order[i]] - k[order[i - 1]] > _SAME_K):
+            if i - start > 1:
+                groups.append(order[start:i])
+            start = i
+    return groups
+
+
+def _merge_degenerate(node, k):
+    """Put degenerate crossings at exactly one k.
+
+    Bands degenerate at every k (the two surfaces of a slab with inversion
+    and time reversal, two decoupled copies of a system) cross an energy at
+    the same k, which Newton finds for each band separately, to ~1e-14.
+    ``eigh`` at two such nearby k returns two unrelated bases of the
+    degenerate subspace, so the two "states" need not be orthogonal (both
+    could be the same one).  At one common k they are one orthonormal
+    basis of the subspace.
+    """
+    k = k.copy()
+    for g in _degenerate_groups(node, k):
+        k[g] = k[g].mean()
+    return k
+
+
+def _degenerate_velocity_basis(node, k, states, vop, v):
+    """Within each degenerate crossing, the basis that diagonalises the
+    velocity (the branches that continue through the degeneracy, by
+    degenerate perturbation theory in ``k``): each state then has a definite
+    velocity, whose sign decides its filling."""
+    states, v = states.copy(), v.copy()
+    for g in _degenerate_groups(node, k):
+        U = states[g].T                                   # (n, m)
+        w, R = np.linalg.eigh(U.conj().T @ vop[g[0]] @ U)
+        states[g] = (U @ R).T
+        v[g] = w
+    return states, v
 
 
 class BandCrossingError(ValueError, RuntimeError):
