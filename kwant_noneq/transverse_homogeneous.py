@@ -233,7 +233,7 @@ def solve_transverse_homogeneous_exchange(density, spin_operators, *, kernel,
                                           self_consistent=True,
                                           method="anderson", tol=1e-10,
                                           max_iter=60, mixing=0.7,
-                                          on_failure="raise"):
+                                          on_failure="raise", progress=False):
     """Self-consistent exchange field ``h_i = -sum_j V_ij s_j`` on a lead's
     cell, in the homogeneous state averaged over the transverse momentum.
 
@@ -250,7 +250,7 @@ def solve_transverse_homogeneous_exchange(density, spin_operators, *, kernel,
         Warm start [eV]; default zero.
     self_consistent : bool
         ``False``: the first-order field, from the density without field.
-    method, tol, max_iter, mixing, on_failure :
+    method, tol, max_iter, mixing, on_failure, progress :
         As for :func:`~kwant_noneq.mixing.solve_fixed_point`; ``tol`` [eV].
 
     Returns
@@ -278,7 +278,7 @@ def solve_transverse_homogeneous_exchange(density, spin_operators, *, kernel,
     if self_consistent:
         fp = solve_fixed_point(evaluate, h0, method=method, tol=tol,
                                max_iter=max_iter, mixing=mixing,
-                               on_failure=on_failure)
+                               on_failure=on_failure, progress=progress)
         h, conv, it, res = fp.x, fp.converged, fp.iterations, fp.residuals
         rho = (last["rho"] if np.array_equal(last["h"], h)
                else density(cell_potential(h, ops)))

@@ -100,7 +100,7 @@ from kwant_noneq.pauli import PAULI
 __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
            "make_slab_lead", "make_slab", "surface_projectors",
            "layer_weights", "surface_bands", "SurfaceFit",
-           "surface_parameters", "hybridisation_gap", "decay_factor",
+           "surface_parameters", "hybridisation_gap", "decay_factor", "decay_roots",
            "SurfaceGap", "surface_gap"]
 
 def _k(s, t):
@@ -807,13 +807,55 @@ def surface_gap(params, layers, layer_field, a=0.5, surface="top", depth=None,
     scale = max(float(np.hypot(*start)), 10 * k_tol)
     res = scipy.optimize.minimize(
         splitting, start, method="Nelder-Mead",
-        options=dict(xatol=k_tol, fatol=0.0, maxiter=4000,
+        # the splitting changes by at most 2 |v| k_tol within k_tol
+        options=dict(xatol=k_tol, fatol=abs(v) * k_tol, maxiter=2000,
                      initial_simplex=start + scale * np.array(
                          [[0, 0], [0.5, 0], [0, 0.5]])))
+    if not res.success:
+        raise RuntimeError(f"surface_gap: the minimum of the splitting was not "
+                           f"found ({res.message}); start {start} 1/nm")
     e, _, _ = surface_bands(params, N, res.x[0], res.x[1], a, surface, depth,
                             field)
     return SurfaceGap(float(e[1] - e[0]), float(res.x[0]), float(res.x[1]),
                       float(e.mean()))
+
+
+def decay_roots(params, a=0.5, energy=None):
+    """All decaying roots ``z`` (``|z| < 1``) of the z chain at Gamma.
+
+    The layer block ``h`` and hopping ``t = H[l + 1, l]`` of
+    :func:`slab_hamiltonian` at ``k = 0`` admit ``psi_l = z^l chi`` with
+    ``det(t + (h - E) z + t^dagger z^2) = 0``; the roots inside the unit
+    circle are the decaying solutions from the bottom surface (their
+    inverses from the top).
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`default_params`.
+    a : float
+        Lattice constant [nm].
+    energy : float or None
+        Energy [eV]; default the Dirac energy ``C + D1 M / B1`` of the
+        semi-infinite continuum model.
+
+    Returns
+    -------
+    ndarray of complex, sorted by decreasing ``|z|`` (with multiplicity).
+    """
+    import scipy.linalg
+
+    p = _model_values(params)
+    a = _check_a(a)
+    E = p["C"] + p["D1"] * p["M"] / p["B1"] if energy is None else float(energy)
+    h = _plane_bloch(p, a, np.zeros(()), np.zeros(())) - E * np.eye(4)
+    t = _z_hop(a, p["A1"], p["B1"], p["D1"])
+    Z, I = np.zeros((4, 4)), np.eye(4)
+    # linearised: [chi, z chi] -> z [chi, z chi]
+    z = scipy.linalg.eig(np.block([[Z, I], [-t, -h]]),
+                         np.block([[I, Z], [Z, t.conj().T]]), right=False)
+    inside = z[np.abs(z) < 1]
+    return inside[np.argsort(-np.abs(inside), kind="stable")]
 
 
 def decay_factor(params, a=0.5, energy=None):
@@ -822,10 +864,11 @@ def decay_factor(params, a=0.5, energy=None):
     The z chain of the slab at ``k = 0`` (layer block ``h``, hopping
     ``t = H[l + 1, l]``) has solutions ``psi_l = z^l chi`` with
     ``det(t + (h - E) z + t^dagger z^2) = 0``; the surface state at the
-    Dirac energy ``E`` is built from the roots with ``|z| < 1``, and the
-    slowest of them sets the hybridisation of top and bottom:
-    ``gap(N) ~ |z|^N |cos(N arg z + beta)|`` (an oscillating decay when the
-    root is complex, as for Bi2Se3 with ``a = 0.5 nm``).
+    Dirac energy ``E`` is built from the roots with ``|z| < 1``
+    (:func:`decay_roots`), and the slowest of them sets the hybridisation
+    of top and bottom: ``gap(N) ~ |z|^N |cos(N arg z + beta)|`` (an
+    oscillating decay when the root is complex, as for Bi2Se3 with
+    ``a = 0.5 nm``).
 
     Parameters
     ----------
@@ -841,19 +884,10 @@ def decay_factor(params, a=0.5, energy=None):
     -------
     complex: the root ``z`` with ``|z| < 1`` of largest modulus.
     """
-    import scipy.linalg
-
-    p = _model_values(params)
-    a = _check_a(a)
-    E = p["C"] + p["D1"] * p["M"] / p["B1"] if energy is None else float(energy)
-    h = _plane_bloch(p, a, np.zeros(()), np.zeros(())) - E * np.eye(4)
-    t = _z_hop(a, p["A1"], p["B1"], p["D1"])
-    Z, I = np.zeros((4, 4)), np.eye(4)
-    # linearised: [chi, z chi] -> z [chi, z chi]
-    z = scipy.linalg.eig(np.block([[Z, I], [-t, -h]]),
-                         np.block([[I, Z], [Z, t.conj().T]]), right=False)
-    inside = z[np.abs(z) < 1]
+    inside = decay_roots(params, a, energy)
     if inside.size == 0:
+        E = (params["C"] + params["D1"] * params["M"] / params["B1"]
+             if energy is None else energy)
         raise ValueError(f"no decaying solution at E = {E} eV: the energy is "
                          f"not in the bulk gap, or the band is not inverted")
-    return complex(inside[np.argmax(np.abs(inside))])
+    return complex(inside[0])
