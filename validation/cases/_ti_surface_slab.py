@@ -116,8 +116,16 @@ SLAB = dict(a=1.0, layers=20, length=40, depth=2, U=5.0, mu=0.08, dmu=0.01,
 # |k_y| a <= arcsin(0.085 / 0.41) = 0.209.  The rule (uniform, 6 intervals of
 # 0.075) has no node in the shell 0.184 < |k_y| a < 0.209 where a subband
 # bottom falls inside the window, so every node's energy integrand is
-# smooth.  U [eV] on the top two layers makes the gap ~50 times the
-# hybridisation gap (1.2e-7 eV).
+# smooth.  U [eV] on the top two layers (g_2D = U a^2 sum P_l^2 = 3.6 eV
+# nm^2 with the weights P = 0.84, 0.12 at Gamma; g k_F / v = 1.7) gives a
+# gap 1.7e-6 eV, 14 times the hybridisation gap at Gamma (1.2e-7 eV), which
+# at the moved Dirac point (v |k*| = 4.6e-4 eV from the bottom cone) enters
+# only as t^2 / (v |k*|) ~ 1e-11 eV.
+#
+# The k_y rule is the same for both sides and is NOT converged for the
+# absolute values (its estimate, k_quadrature_estimate in the records, is
+# ~20 % of the top layer's spin): the record compares the finite slab with
+# the homogeneous state node by node, which does not depend on it.
 
 
 def _slab_setup(c):
@@ -250,12 +258,13 @@ def _slab_vs_homogeneous(figdir):
     c = dict(SLAB)
     params, E_D, mu_L, mu_R, top = _slab_setup(c)
     rng, k_edge = _momentum_range(c, params)
+    bulk_edge = _bulk_edge(params, c["a"])
     syst, density, fin = _finite_slab(c, params, mu_L, mu_R, top, rng)
     hdens, hom = _homogeneous_slab(c, params, mu_L, mu_R, top, rng,
                                    syst.leads[1])
     if not (fin.converged and hom.converged):
         raise RuntimeError("the self-consistent loops did not converge")
-    ctx = dict(v=params["A2"], lam=params["R"], bulk_edge=_bulk_edge(params, c["a"]),
+    ctx = dict(v=params["A2"], lam=params["R"], bulk_edge=bulk_edge,
                k_err=float(hom.density.momentum_error))
     records, s_fin, s_hom, r = _spin_records(c, syst, fin, hom, hdens.sites, ctx)
     N, mid = c["layers"], c["length"] // 2
@@ -270,7 +279,8 @@ def _bulk_edge(params, a):
     """Lowest bulk conduction energy from the Dirac point [eV] (kz = pi/a
     at a = 1 nm: M - 4 B1 / a^2 in magnitude)."""
     kz = np.linspace(-np.pi / a, np.pi / a, 201)
-    e = np.linalg.eigvalsh(ti_slab.bulk_hamiltonian(params, 0.0, 0.0, kz, a))
+    zero = np.zeros_like(kz)
+    e = np.linalg.eigvalsh(ti_slab.bulk_hamiltonian(params, zero, zero, kz, a))
     return float(e[:, 2].min() - params["C"])
 
 
