@@ -1,7 +1,8 @@
 """One edge of a 2D topological-insulator ribbon, from the lead's bands.
 
-Model-agnostic: works on any :class:`~kwant_noneq.homogeneous.LeadBands`
-with a boolean mask selecting the sites of one edge.  Provides
+Model-agnostic: works on the bands of any Kwant lead (a
+:class:`~kwant_noneq.bloch.BlochHamiltonian`, ``bloch_hamiltonian(lead,
+params)``) with a boolean mask selecting the sites of one edge.  Provides
 
 * :func:`edge_parameters`: the edge's velocity ``v``, spin-rotation rate
   ``lambda`` and the part of the spin rotation linear in energy, fitted from
@@ -22,16 +23,18 @@ import dataclasses
 import numpy as np
 
 from . import checks
-from .homogeneous import band_crossings, check_in_edge_gap, edge_states
+from .bloch import BlochHamiltonian
+from .homogeneous import check_in_edge_gap, edge_states
 
 __all__ = ["EdgeParameters", "edge_parameters", "dirac_pair", "projected_field",
            "edge_coupling", "generalized_gap"]
 
 
 def _mask_orbs(bands, mask):
-    if not hasattr(bands, "sites") or not hasattr(bands, "norbs"):
-        raise TypeError(f"bands must be a LeadBands (LeadBands(lead, params)), "
-                        f"got {type(bands).__name__}")
+    if not (isinstance(bands, BlochHamiltonian) and bands.is_lead):
+        raise TypeError(f"bands must be the bands of a finalized Kwant lead, "
+                        f"bloch_hamiltonian(lead, params) (or LeadBands(lead, "
+                        f"params)), got {type(bands).__name__}")
     mask = np.asarray(mask)
     if mask.dtype.kind not in "biuf":
         raise TypeError(f"mask must be booleans, one per cell site, got dtype "
@@ -48,7 +51,7 @@ def dirac_pair(bands, mask, energy=0.0, k=0.0):
 
     Parameters
     ----------
-    bands : LeadBands (zero exchange field)
+    bands : BlochHamiltonian of a lead (zero exchange field)
     mask : bool array over the cell sites of the edge
     energy : float
         Guess of the Dirac energy inside the bulk gap [eV].
@@ -67,7 +70,7 @@ def dirac_pair(bands, mask, energy=0.0, k=0.0):
     k = checks.real_number("k", k)
     check_in_edge_gap(bands, energy)
     e, states = edge_states(bands, k, energy, m)
-    vop = bands.velocity_operator(np.asarray(k, float))
+    vop = bands.derivative(np.asarray(k, float)[..., None])[0]
     v, rot = np.linalg.eigh(states.conj().T @ vop @ states)
     states = states @ rot[:, ::-1]            # right mover (v > 0) first
     return float(e.mean()), states, v[::-1]
@@ -134,7 +137,7 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
 
     Parameters
     ----------
-    bands : LeadBands (no exchange field)
+    bands : BlochHamiltonian of a lead (no exchange field)
     mask : bool array over the cell sites of the edge
     spin_operators : (3, norbs, norbs) Pauli matrices in the site basis
     energy : float
@@ -157,7 +160,8 @@ def edge_parameters(bands, mask, spin_operators, energy=0.0, window=0.1, n=21):
     s_D = s_D / np.linalg.norm(s_D)
     energies = E_D + np.linspace(-window, window, n)
     energies = energies[np.abs(energies - E_D) > 1e-3 * window]
-    node, k, band, u, vv, _ = band_crossings(bands, energies, None, nk=256)
+    found = bands.crossings(energies, None, nk=256)
+    node, k, vv = found.energy_index, found.k, found.velocities
     counts = np.bincount(node, minlength=len(energies))
     if counts.max() > 4:
         j = int(np.argmax(counts))

@@ -18,10 +18,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from . import checks
 from .density import density_operator_blocks, expectation
 from .scattering import onsite_block_matrix
 
-__all__ = ["contact_kernel", "range_kernel", "exchange_field",
+__all__ = ["contact_kernel", "range_kernel", "line_range_kernel", "exchange_field",
            "exchange_potential", "spin_density", "check_spin_operators",
            "check_initial_field"]
 
@@ -68,6 +69,67 @@ def range_kernel(sites, V, cutoff, where=None):
     if where is not None:
         m = sp.diags(np.asarray(where, float))
         kernel = m @ kernel @ m
+    return kernel
+
+
+def line_range_kernel(sites, U, xi, axis=0, cutoff=5.0):
+    """A contact interaction smeared along one direction (an edge):
+
+        ``V_ij = U exp(-(x_i - x_j)^2 / 2 xi^2) / (sqrt(2 pi) xi)``
+
+    between sites on the same line parallel to ``axis`` (all other
+    coordinates equal), ``|x_i - x_j| <= cutoff xi``, zero otherwise.
+
+    Its integral along the line is ``U`` times the lattice constant, so a
+    field smooth on the scale ``xi`` feels the same 1D coupling ``g_1D`` as
+    with the contact interaction (docs/architecture.md, section 6.2), while
+    the field's ``2 k_F`` component is suppressed by ``exp(-(2 k_F xi)^2 /
+    2)``: an interaction too long-ranged to follow disorder on the ``2 k_F``
+    scale, the premise of Eq. (5) of Balram et al., PRL 123, 246803 (2019).
+
+    Parameters
+    ----------
+    sites : sequence of kwant sites
+    U : float
+        Contact coupling [eV] (onsite ``U = g / a^2``).
+    xi : float
+        Gaussian range along ``axis`` [units of ``site.pos``, nm], > 0.
+    axis : int
+        The coordinate the interaction is smeared along (0: x).
+    cutoff : float
+        Pairs further apart than ``cutoff * xi`` are dropped (5: the dropped
+        tail weighs < 6e-7).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (nsites, nsites) [eV]
+    """
+    U = checks.real_number("U", U, unit="eV")
+    xi = checks.real_number("xi", xi, unit="nm", positive=True)
+    cutoff = checks.real_number("cutoff", cutoff, positive=True)
+    pos = _positions(sites)
+    if pos.ndim != 2 or not 0 <= axis < pos.shape[1]:
+        raise ValueError(f"axis must index a coordinate of the site positions "
+                         f"(0..{pos.shape[1] - 1 if pos.ndim == 2 else 0}), got {axis}")
+    along = pos[:, axis]
+    others = np.delete(pos, axis, axis=1)
+    _, line = np.unique(others, axis=0, return_inverse=True)
+    line = np.ravel(line)
+    rows, cols, vals = [], [], []
+    for n in range(line.max() + 1 if len(line) else 0):
+        idx = np.nonzero(line == n)[0]
+        dx = along[idx][:, None] - along[idx][None, :]
+        values = U * (np.exp(-dx**2 / (2 * xi**2)) / (np.sqrt(2 * np.pi) * xi))
+        keep = (np.abs(dx) <= cutoff * xi) & (values != 0)
+        i, j = np.nonzero(keep)
+        rows.append(idx[i]), cols.append(idx[j]), vals.append(values[keep])
+    n = len(pos)
+    if not rows:
+        return sp.csr_matrix((n, n))
+    kernel = sp.csr_matrix((np.concatenate(vals),
+                            (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(n, n))
+    kernel.sort_indices()
     return kernel
 
 

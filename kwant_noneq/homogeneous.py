@@ -9,9 +9,12 @@ dE/dk per cell), exactly the density of Kwant's unit-current modes, so this
 agrees with the scattering-state density of :mod:`kwant_noneq.density`
 in the middle of a long clean system.
 
-Crossings are found on a k-grid and polished by a few Newton steps with
-Hellmann-Feynman velocities, all energies at once (dense ``eigh`` of the cell
-Hamiltonian is cheap; Kwant's mode solver is not).
+The lead's bands are a :class:`~kwant_noneq.bloch.BlochHamiltonian`
+(``bloch_hamiltonian(lead, params)``, or its alias :func:`LeadBands`); its
+:meth:`~kwant_noneq.bloch.BlochHamiltonian.crossings` finds the crossings on
+a k-grid and polishes them by a few Newton steps with Hellmann-Feynman
+velocities, all energies at once (dense ``eigh`` of the cell Hamiltonian is
+cheap; Kwant's mode solver is not).
 """
 import dataclasses
 import warnings
@@ -22,12 +25,12 @@ import scipy.optimize
 
 from . import checks
 from .checks import RegimeWarning
+from .bloch import BandCrossingError, BlochHamiltonian, bloch_hamiltonian
 from .density import LocalDensity
 from .exchange import (check_initial_field, check_spin_operators,
                        contact_kernel, exchange_field, spin_density)
 from .mixing import (ConvergenceError, FixedPoint, check_fixed_point_options,
                      solve_fixed_point)
-from .params import allow_extra_params as allow_extra, check_params
 from .occupation import K_B, bias_window, check_reservoirs
 from .quadrature import gauss_kronrod_grid, integrate
 from .thermal import fermi
@@ -35,15 +38,13 @@ from .thermal import fermi
 __all__ = ["LeadBands", "homogeneous_density", "solve_homogeneous_exchange",
            "HomogeneousState", "edge_gap", "EdgeGap", "cell_potential",
            "edge_states", "check_edge_window", "check_in_edge_gap",
-           "NoBandInWindow", "BandCrossingError", "band_crossings"]
+           "NoBandInWindow"]
 
 
-class LeadBands:
-    """Bloch Hamiltonian of a finalized Kwant lead, with a cell potential.
-
-    ``H(k) = h + t e^{-ik} + t^dagger e^{ik}`` (Kwant's convention, ``k`` per
-    unit cell, as in :class:`kwant.physics.Bands`).  ``k > 0`` velocities
-    point along the lead's symmetry vector.
+def LeadBands(lead, params=None, *, allow_extra_params=()):
+    """The bands of a finalized Kwant lead: an alias of
+    :func:`kwant_noneq.bloch.bloch_hamiltonian` for a lead, kept for existing
+    callers.
 
     Parameters
     ----------
@@ -54,50 +55,19 @@ class LeadBands:
     allow_extra_params : iterable of str, or True
         Keys of ``params`` deliberately unknown to the lead
         (:func:`kwant_noneq.params.check_params`).
+
+    Returns
+    -------
+    kwant_noneq.bloch.BlochHamiltonian
+        ``H(k) = h + t e^{-ik} + t^dagger e^{ik}`` with ``k`` per unit cell
+        (Kwant's convention for leads); ``k > 0`` velocities point along the
+        lead's symmetry vector.
     """
-
-    def __init__(self, lead, params=None, *, allow_extra_params=()):
-        if not isinstance(lead, kwant.system.InfiniteSystem):
-            raise TypeError(f"lead must be a finalized Kwant lead "
-                            f"(kwant.system.InfiniteSystem: call .finalized() "
-                            f"on the builder), got {type(lead).__name__}")
-        if allow_extra_params:
-            params = allow_extra(params, allow_extra_params)
-        check_params(lead, params)
-        self.h = np.asarray(lead.cell_hamiltonian(params=params), complex)
-        hop = np.asarray(lead.inter_cell_hopping(params=params), complex)
-        if not (np.all(np.isfinite(self.h)) and np.all(np.isfinite(hop))):
-            bad = sorted(k for k, v in (params or {}).items()
-                         if isinstance(v, (int, float, complex, np.number))
-                         and not np.isfinite(v))
-            raise ValueError(f"the lead's Hamiltonian contains NaN or inf"
-                             + (f": parameter(s) {bad} are not finite" if bad
-                                else ": check params") )
-        n = self.h.shape[0]
-        self.t = np.zeros((n, n), complex)
-        self.t[:, :hop.shape[1]] = hop
-        self.sites = lead.sites[:lead.cell_size]
-        norbs = {s.family.norbs for s in self.sites}
-        if None in norbs or len(norbs) != 1:
-            raise ValueError("every site of the lead needs the same, declared norbs")
-        self.norbs = norbs.pop()
-        self.period = float(np.linalg.norm(np.asarray(lead.symmetry.periods)[0]))
-        self.size = n
-
-    def hamiltonian(self, k, potential=None):
-        """``H(k)`` for an array of ``k`` (per cell), shape ``k.shape + (n, n)``."""
-        k = np.asarray(k, float)[..., None, None]
-        th = self.t * np.exp(-1j * k)
-        H = self.h + th + np.swapaxes(th.conj(), -1, -2)
-        return H if potential is None else H + potential
-
-    def velocity_operator(self, k):
-        k = np.asarray(k, float)[..., None, None]
-        th = -1j * self.t * np.exp(-1j * k)
-        return th + np.swapaxes(th.conj(), -1, -2)
-
-    def eigh(self, k, potential=None):
-        return np.linalg.eigh(self.hamiltonian(k, potential))
+    if not isinstance(lead, kwant.system.InfiniteSystem):
+        raise TypeError(f"lead must be a finalized Kwant lead "
+                        f"(kwant.system.InfiniteSystem: call .finalized() "
+                        f"on the builder), got {type(lead).__name__}")
+    return bloch_hamiltonian(lead, params, allow_extra_params=allow_extra_params)
 
 
 def cell_potential(field, spin_operators):
@@ -108,157 +78,6 @@ def cell_potential(field, spin_operators):
     for i in range(n):
         pot[i * o:(i + 1) * o, i * o:(i + 1) * o] = blocks[i]
     return pot
-
-
-def band_crossings(bands, energies, potential, nk, newton_steps=4):
-    """All ``(node, k, band)`` with ``E_band(k) = energies[node]``.
-
-    Parameters
-    ----------
-    bands : LeadBands
-        The lead's bands.
-    energies : array_like
-        Energy nodes (eV).
-    potential : array or None
-        Onsite potential of the unit cell (as for :meth:`LeadBands.hamiltonian`).
-    nk : int
-        Points of the k-grid (``ka`` in [-pi, pi)) that brackets the crossings.
-    newton_steps : int
-        Newton refinements of each bracketed crossing.
-
-    Returns
-    -------
-    node, k, band, states, velocities, energies_at_k
-        One entry per crossing: the node index, ``ka`` (dimensionless), the
-        band index, the Bloch state of that band, its velocity ``dE/d(ka)``
-        (eV), and all band energies at that k (eV); the last three are
-        ``None`` when nothing crosses.
-    """
-    nk = checks.integer("nk", nk, minimum=3,
-                        remedy="the k-grid that brackets the band crossings")
-    _check_potential(bands, potential)
-    kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
-    Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential))        # (nk, n)
-    Ek_next = np.roll(Ek, -1, axis=0)
-    found_node, found_k, found_band = [], [], []
-    for node, E in enumerate(energies):
-        a, b = Ek - E, Ek_next - E
-        j, n = np.nonzero((a < 0) != (b < 0))
-        t = a[j, n] / (a[j, n] - b[j, n])
-        found_node.append(np.full(len(j), node))
-        found_k.append(kk[j] + t * (2 * np.pi / nk))
-        found_band.append(n)
-    node = np.concatenate(found_node)
-    k = np.concatenate(found_k)
-    band = np.concatenate(found_band)
-    if not len(k):
-        return node, k, band, None, None, None
-    target = energies[node]
-    idx = np.arange(len(k))
-    scale = 1e-9 * max(1.0, np.max(np.abs(bands.h)))
-    for _ in range(newton_steps):
-        e, u = bands.eigh(k, potential)
-        miss = e[idx, band] - target
-        # Newton converges quadratically: once the miss is a thousandth of
-        # the acceptance, a further step only costs a dense eigh per crossing.
-        if np.max(np.abs(miss)) <= 1e-3 * scale:
-            break
-        ub = u[idx, :, band]
-        v = np.einsum("ia,iab,ib->i", ub.conj(), bands.velocity_operator(k), ub).real
-        k = k - miss / v
-    k = _merge_degenerate(node, k)
-    e, u = bands.eigh(k, potential)
-    ub = u[idx, :, band]
-    vop = bands.velocity_operator(k)
-    v = np.einsum("ia,iab,ib->i", ub.conj(), vop, ub).real
-    ub, v = _degenerate_velocity_basis(node, k, ub, vop, v)
-    err = np.abs(e[idx, band] - target)
-    if np.max(err, initial=0.0) > scale:
-        raise BandCrossingError(_crossing_failure(e, band, k, target, err, scale, nk))
-    return node, k, band, ub, v, e
-
-
-#: Crossings of one energy closer than this in k (per cell) are one
-#: degenerate crossing (Newton converges to ~1e-14; distinct crossings of
-#: distinct bands lie far apart on any k-grid that brackets them).
-_SAME_K = 1e-9
-
-
-def _degenerate_groups(node, k):
-    """Index arrays of crossings at the same node and the same k."""
-    order = np.lexsort((k, node))
-    groups, start = [], 0
-    for i in range(1, len(order) + 1):
-        if (i == len(order) or node[order[i]] != node[order[i - 1]]
-                or k[order[i]] - k[order[i - 1]] > _SAME_K):
-            if i - start > 1:
-                groups.append(order[start:i])
-            start = i
-    return groups
-
-
-def _merge_degenerate(node, k):
-    """Put degenerate crossings at exactly one k.
-
-    Bands degenerate at every k (the two surfaces of a slab with inversion
-    and time reversal, two decoupled copies of a system) cross an energy at
-    the same k, which Newton finds for each band separately, to ~1e-14.
-    ``eigh`` at two such nearby k returns two unrelated bases of the
-    degenerate subspace, so the two "states" need not be orthogonal (both
-    could be the same one).  At one common k they are one orthonormal
-    basis of the subspace.
-    """
-    k = k.copy()
-    for g in _degenerate_groups(node, k):
-        k[g] = k[g].mean()
-    return k
-
-
-def _degenerate_velocity_basis(node, k, states, vop, v):
-    """Within each degenerate crossing, the basis that diagonalises the
-    velocity (the branches that continue through the degeneracy, by
-    degenerate perturbation theory in ``k``): each state then has a definite
-    velocity, whose sign decides its filling."""
-    states, v = states.copy(), v.copy()
-    for g in _degenerate_groups(node, k):
-        U = states[g].T                                   # (n, m)
-        w, R = np.linalg.eigh(U.conj().T @ vop[g[0]] @ U)
-        states[g] = (U @ R).T
-        v[g] = w
-    return states, v
-
-
-class BandCrossingError(ValueError, RuntimeError):
-    """Band crossings at the window's energies could not be located (a
-    ValueError: the energies or parameters put the window where crossings
-    are ill-defined; a RuntimeError for older callers)."""
-
-
-def _crossing_failure(e, band, k, target, err, scale, nk):
-    """Why Newton's method missed some crossings: an avoided crossing (two
-    bands nearly touching, where the velocity flips over a tiny k range)
-    or a too coarse k-grid."""
-    bad = np.nonzero(err > scale)[0]
-    n = e.shape[1]
-    idx = np.arange(len(band))
-    below = np.where(band > 0, e[idx, np.maximum(band - 1, 0)], -np.inf)
-    above = np.where(band < n - 1, e[idx, np.minimum(band + 1, n - 1)], np.inf)
-    spacing = np.minimum(e[idx, band] - below, above - e[idx, band])[bad]
-    worst = bad[np.argmin(spacing)]
-    gap = float(np.min(spacing))
-    where = f"E = {target[worst]:.6g} eV, k = {k[worst]:.4g} per cell"
-    if gap < 1e3 * float(np.max(err[bad])) or gap < 1e-4 * (e.max() - e.min()):
-        return (f"band crossings did not converge (|E - E_node| up to "
-                f"{np.max(err):.2e} eV) at {len(bad)} of {len(err)} crossings, "
-                f"e.g. at {where}: band {band[worst]} comes within {gap:.2e} eV "
-                f"of its neighbour there (an avoided crossing between "
-                f"subbands), which no k-grid resolves; a finer nk does not help. "
-                f"Move the energy window away from the near-degeneracy (for an "
-                f"edge calculation: inside the bulk gap, where only the edge "
-                f"bands cross) or change the parameters")
-    return (f"band crossings did not converge (|E - E_node| up to "
-            f"{np.max(err):.2e} eV) at {len(bad)} of {len(err)} crossings, "
-            f"e.g. at {where}; increase nk (now {nk})")
 
 
 @dataclasses.dataclass
@@ -280,7 +99,8 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
 
     Parameters
     ----------
-    bands : LeadBands
+    bands : kwant_noneq.bloch.BlochHamiltonian
+        Of a lead (:func:`~kwant_noneq.bloch.bloch_hamiltonian`).
     mu_right, mu_left : float
         Chemical potentials of right and left movers [eV].
     temperature : float
@@ -307,7 +127,9 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
         return HomogeneousDensity(np.zeros((ncell, o, o), complex), 0.0, None,
                                   n_crossings=0)
     grid = gauss_kronrod_grid(breaks, n_panels)
-    node, k, band, u, v, _ = band_crossings(bands, grid.energies, potential, nk)
+    found = bands.crossings(grid.energies, potential, nk)
+    node, k, band, u, v = (found.energy_index, found.k, found.band,
+                           found.states, found.velocities)
     if not len(k):
         raise NoBandInWindow(
             f"no band crosses the window [{lower:.6g}, {upper:.6g}]: the bias "
@@ -326,26 +148,15 @@ def homogeneous_density(bands, mu_right, mu_left, temperature=0.0,
                                   node, minlength=len(grid)).max()))
 
 
-def _check_potential(bands, potential):
-    if potential is None:
-        return
-    shape = np.shape(potential)
-    if shape != (bands.size, bands.size):
-        raise ValueError(f"potential must be a ({bands.size}, {bands.size}) "
-                         f"matrix on the cell's orbitals (cell_potential(field, "
-                         f"spin_operators)), got shape {shape}")
-    if not np.all(np.isfinite(potential)):
-        raise ValueError("potential contains NaN or infinite entries")
-
-
 class NoBandInWindow(ValueError):
     """No band of the lead crosses the bias window."""
 
 
 def _check_bands(bands):
-    if not isinstance(bands, LeadBands):
-        raise TypeError(f"bands must be a LeadBands (LeadBands(lead, params)), "
-                        f"got {type(bands).__name__}")
+    if not (isinstance(bands, BlochHamiltonian) and bands.is_lead):
+        raise TypeError(f"bands must be the bands of a finalized Kwant lead, "
+                        f"bloch_hamiltonian(lead, params) (or LeadBands(lead, "
+                        f"params)), got {type(bands).__name__}")
 
 
 @dataclasses.dataclass
@@ -533,9 +344,7 @@ def check_edge_window(state, helical_pairs=2, *, stacklevel=2):
 def check_in_edge_gap(bands, energy, potential=None, helical_pairs=2, nk=64):
     """``ValueError`` unless at most the ``2 helical_pairs`` edge bands cross
     ``energy`` (a coarse k-grid count: cheap, no Newton polishing)."""
-    kk = np.linspace(-np.pi, np.pi, nk, endpoint=False)
-    Ek = np.linalg.eigvalsh(bands.hamiltonian(kk, potential)) - energy
-    count = int(np.sum((Ek < 0) != (np.roll(Ek, -1, axis=0) < 0)))
+    count = bands.crossing_count(energy, potential, nk)
     if count > 2 * helical_pairs:
         raise ValueError(f"energy {energy:.6g} eV is not inside the bulk gap: "
                          f"{count} bands cross it, not the {2 * helical_pairs} "
@@ -563,7 +372,7 @@ def edge_states(bands, k, energy, mask_orbs, potential=None, n=2):
     inter-edge coupling (the finite-width error of the edge picture).
     Returns ``(energies, vectors)`` sorted by energy.
     """
-    H = bands.hamiltonian(np.asarray(k, float), potential)
+    H = bands(np.asarray(k, float)[..., None], potential)
     e, u = np.linalg.eigh(H)
     near = u[:, np.argsort(np.abs(e - energy))[:2 * n]]
     w, rot = np.linalg.eigh(near.conj().T @ (mask_orbs[:, None] * near))
@@ -582,7 +391,8 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
 
     Parameters
     ----------
-    bands : LeadBands
+    bands : kwant_noneq.bloch.BlochHamiltonian
+        Of a lead (:func:`~kwant_noneq.bloch.bloch_hamiltonian`).
     mask : bool array over the cell's sites
         The edge's sites (e.g. the lower half of a ribbon).
     energy : float
@@ -621,7 +431,7 @@ def edge_gap(bands, mask, energy, k_window=0.2, potential=None, nk=81,
             raise ValueError("give potential or state, not both")
         potential = state.potential
         check_edge_window(state, helical_pairs, stacklevel=3)
-    _check_potential(bands, potential)
+    bands.check_potential(potential)
     check_in_edge_gap(bands, energy, potential, helical_pairs)
 
     def gap_at(k):

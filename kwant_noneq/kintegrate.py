@@ -9,9 +9,10 @@ that, for smooth band-resolved functions ``g_n(k)``::
 Why polar quadrature: the T = 0 integrands of nonlinear Hall responses are
 Fermi-surface integrals of smooth functions.  On rays from a centre inside
 each Fermi pocket, the crossing radius k_F(theta) is found to machine
-precision and the angular integral of a smooth periodic function by the
-trapezoid rule converges exponentially (docs/architecture.md, section 6.4).  A sharp step
-on a uniform grid converges slowly and non-monotonically instead.
+precision (:meth:`kwant_noneq.bloch.BlochHamiltonian.ray_crossings`), and
+the angular integral of a smooth periodic function by the trapezoid rule
+converges exponentially (docs/architecture.md, section 6.4).  A sharp step on
+a uniform grid converges slowly and non-monotonically instead.
 
 Two integrators:
 
@@ -24,6 +25,10 @@ Two integrators:
   uniform Brillouin-zone grid (spectrally accurate for smooth periodic
   integrands), partially filled bands by polar quadrature in pockets around
   given centres (each pocket must be star-shaped about its centre).
+
+The Hamiltonian ``H`` is a :class:`kwant_noneq.bloch.BlochHamiltonian`
+(``dim = 2``): its energies, Hellmann-Feynman velocities and ray crossings
+are the ones used here.
 
 Units: k [1/nm], energies [eV], temperatures [K]; Fermi-surface weights
 [1/(nm^2 eV)], Fermi-sea weights [1/nm^2].  The quadratures are at T = 0;
@@ -67,61 +72,6 @@ class KQuadrature:
 
     def __len__(self):
         return len(self.weight)
-
-
-def _energies(H, k):
-    return np.linalg.eigvalsh(H(k))
-
-
-def _band_velocity(H, k, band, degeneracy_tol=1e-9):
-    """``d e_n/dk`` at nodes (Hellmann-Feynman, averaged over degeneracies)."""
-    e, U = np.linalg.eigh(H(k))
-    dH = H.derivative(k)
-    v = np.einsum("min,maij,mjn->man", U.conj(), dH, U).real
-    deg = np.abs(e[:, :, None] - e[:, None, :]) <= degeneracy_tol
-    v = np.einsum("mnl,mal->man", deg / deg.sum(-1, keepdims=True), v)
-    return np.take_along_axis(v, band[:, None, None], axis=2)[..., 0]
-
-
-def _ray_crossings(H, mu, center, angles, r_grid, n_iter=60, grid_energies=None):
-    """Radii where band energies cross mu on rays ``center + r (cos, sin)``.
-
-    Returns arrays (angle index, band, radius) of all sign changes of
-    ``e_n - mu`` between consecutive ``r_grid`` points, refined by the
-    Illinois (modified regula falsi) method to machine precision.
-    ``grid_energies`` (nth, nr, nb): the bands on the ray grid, if known
-    (they do not depend on mu).
-    """
-    dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-    if grid_energies is None:
-        k = center + r_grid[None, :, None] * dirs[:, None, :]
-        grid_energies = _energies(H, k)
-    e = grid_energies - mu                          # (nth, nr, nb)
-    s = np.sign(e)
-    i_th, i_r, i_b = np.nonzero(s[:, :-1] * s[:, 1:] < 0)
-    a, b = r_grid[i_r], r_grid[i_r + 1]
-    fa, fb = e[i_th, i_r, i_b], e[i_th, i_r + 1, i_b]
-    d = dirs[i_th]
-
-    def f(r):
-        kk = center + r[:, None] * d
-        return np.take_along_axis(_energies(H, kk), i_b[:, None], 1)[:, 0] - mu
-
-    side = np.zeros(len(a), dtype=int)
-    for _ in range(n_iter):
-        if not len(a):
-            break
-        c = b - fb * (b - a) / (fb - fa)
-        fc = f(c)
-        same = np.sign(fc) == np.sign(fb)
-        # Illinois: halve the retained endpoint's value when it stays twice.
-        a_new = np.where(same, a, b)
-        fa_new = np.where(same, np.where(side == 1, fa / 2, fa), fb)
-        side = np.where(same, 1, 0)
-        a, fa, b, fb = a_new, fa_new, c, fc
-        if np.all((np.abs(fc) < 1e-15) | (np.abs(b - a) < 1e-15 * np.abs(b))):
-            break
-    return i_th, i_b, b
 
 
 def _outermost_change(e, mu, r):
@@ -195,19 +145,25 @@ class ContinuumPolar:
         self._ray_cache = {}
         self._outer_cache = {}
 
-    def _outer_crossing(self, H, mu, r_from, r_to):
-        """:func:`_outermost_crossing` with the mu-independent energies cached."""
-        key = (r_from, r_to)
-        hit = self._outer_cache.get(key)
-        r = r_from * (r_to / r_from) ** np.linspace(0.0, 1.0, 33)
+    def _ray_energies(self, cache, key, H, radii):
+        """Bands ``(n_angles, len(radii), size)`` on the rays at ``radii``,
+        kept in ``cache[key]`` for the Hamiltonian ``H`` (at most 4 grids)."""
+        hit = cache.get(key)
         if hit is None or hit[0] is not H:
             angles = self._angles()
             dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-            e = _energies(H, self.center + r[None, :, None] * dirs[:, None, :])
-            if len(self._outer_cache) >= 4:          # bounded memory
-                self._outer_cache.pop(next(iter(self._outer_cache)))
-            hit = self._outer_cache[key] = (H, e)
-        return _outermost_change(hit[1], mu, r)
+            k = self.center + radii[None, :, None] * dirs[:, None, :]
+            if len(cache) >= 4:                      # bounded memory
+                cache.pop(next(iter(cache)))
+            hit = cache[key] = (H, H.energies(k))
+        return hit[1]
+
+    def _outer_crossing(self, H, mu, r_from, r_to):
+        """:func:`_outermost_change` on 33 geometric radii from ``r_from``
+        to ``r_to``, the mu-independent energies cached."""
+        r = r_from * (r_to / r_from) ** np.linspace(0.0, 1.0, 33)
+        e = self._ray_energies(self._outer_cache, (r_from, r_to), H, r)
+        return _outermost_change(e, mu, r)
 
     def check_domain(self, H, energy):
         """Raise ValueError (naming k_max and the value needed) if the Fermi
@@ -222,17 +178,10 @@ class ContinuumPolar:
                 f"k_max >= {1.25 * out:.3g} 1/nm")
 
     def _crossings(self, H, mu, radius):
-        angles = self._angles()
         r_grid = np.linspace(0, radius, self.n_search)
-        hit = self._ray_cache.get(radius)
-        if hit is None or hit[0] is not H:
-            dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
-            k = self.center + r_grid[None, :, None] * dirs[:, None, :]
-            if len(self._ray_cache) >= 4:            # bounded memory
-                self._ray_cache.pop(next(iter(self._ray_cache)))
-            hit = self._ray_cache[radius] = (H, _energies(H, k))
-        return _ray_crossings(H, mu, self.center, angles, r_grid,
-                              grid_energies=hit[1])
+        e = self._ray_energies(self._ray_cache, radius, H, r_grid)
+        return H.ray_crossings(mu, self.center, self._angles(), r_grid,
+                               grid_energies=e)
 
     def refined(self, factor=2):
         """The same integrator with ``factor`` times more nodes."""
@@ -259,7 +208,7 @@ class ContinuumPolar:
         i_th, band, r = self._crossings(H, mu, self.k_max)
         d = np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
         k = self.center + r[:, None] * d
-        vel = _band_velocity(H, k, band)
+        vel = H.velocities(k, band)
         radial_v = np.abs(np.einsum("mi,mi->m", vel, d))
         w = (2 * np.pi / self.n_angles) / (2 * np.pi) ** 2 * r / radial_v
         return KQuadrature(k, band, w, vel)
@@ -283,7 +232,7 @@ class ContinuumPolar:
                     f"would integrate a step): use k_cut >= {1.25 * out:.3g} "
                     "1/nm (and k_max at least as large)")
         angles = self._angles()
-        nth, nb = self.n_angles, H.norbs
+        nth, nb = self.n_angles, H.size
         i_th, band, r = self._crossings(H, mu, self.k_cut)
         # Breakpoints per (angle, band): 0, crossings..., k_cut.
         counts = np.zeros((nth, nb), dtype=int)
@@ -310,7 +259,7 @@ class ContinuumPolar:
         dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
         # Occupation of each interval from its midpoint.
         mid = self.center + ((lo + hi) / 2)[..., None] * dirs[:, None, None, :]
-        e_mid = _energies(H, mid)                               # (t, n, I, nb)
+        e_mid = H.energies(mid)                             # (t, n, I, nb)
         bands = np.arange(nb)
         occ = np.take_along_axis(e_mid, bands[None, :, None, None], -1)[..., 0] < mu
         occ &= hi > lo
@@ -328,7 +277,7 @@ class ContinuumPolar:
         u = (xt + 1) / (2 * self.k_cut)
         wt = gt / (2 * self.k_cut) / u ** 3
         kt = self.center + (1 / u)[None, :, None] * dirs[:, None, :]
-        et = _energies(H, kt)                                   # (t, q, nb)
+        et = H.energies(kt)                                 # (t, q, nb)
         occ_t = et < mu
         wtail = np.broadcast_to(wt[None, :, None], et.shape) * occ_t
         k_t = np.broadcast_to(kt[:, :, None, :], et.shape + (2,))
@@ -500,7 +449,7 @@ class LatticePockets:
         c = self._grid_cache
         if c is None or c[0] is not H:
             k, w = self._grid()
-            c = self._grid_cache = (H, k, w, _energies(H, k), self._window(k))
+            c = self._grid_cache = (H, k, w, H.energies(k), self._window(k))
         return c[1:]
 
     def fermi_sea(self, H, mu):
@@ -516,7 +465,7 @@ class LatticePockets:
         full = np.all(e < mu, axis=0)
         # A pocket may hold no grid point: occupation seen by the polar
         # quadrature counts too.
-        seen = np.zeros(H.norbs, dtype=bool)
+        seen = np.zeros(H.size, dtype=bool)
         for _, q in polar:
             seen[np.unique(q.band)] = True
         partial = ~full & (np.any(e < mu, axis=0) | seen)

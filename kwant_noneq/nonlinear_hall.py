@@ -10,6 +10,10 @@ symmetrised in a, b; only its a <-> b symmetric part is observable):
 * ENH^(T), T-even exchange nonlinear Hall, Eq. (10), :func:`enh_t_conductivity`
 * ENH^(PT), PT-even exchange nonlinear Hall, Eq. (9), :func:`enh_pt_conductivity`
 * the nonequilibrium exchange field U_k^eta(E), Eq. (3), :func:`exchange_field`
+* and the linear intrinsic anomalous Hall conductivity's Fermi-surface
+  (Haldane) part, :func:`fermi_surface_anomalous_hall`, whose dependence on
+  a drive-induced mass is the Berry-curvature *monopole* nonlinear Hall
+  effect (docs/ti_surface_monopole.md)
 
 Derivation (all from the anomalous current of the paper,
 ``j_H = -(e^2/hbar) sum_nk (E x Omega~) f_n`` with e > 0, so that the
@@ -64,13 +68,14 @@ from scipy.spatial.distance import cdist
 from . import checks
 from .constants import E2_OVER_HBAR, HBAR
 from .geometry import band_geometry
-from .kintegrate import fermi_window_rule, thermal_average_pair
+from .kintegrate import ContinuumPolar, fermi_window_rule, thermal_average_pair
 from .occupation import TEMPERATURE_KEYWORD, thermal_energy
 
 __all__ = ["Flavour", "NonlinearHallResult", "ExchangeField",
            "bcd_conductivity", "inh_conductivity", "enh_t_conductivity",
            "enh_pt_conductivity", "exchange_field", "screened_interaction",
-           "CONDUCTIVITY_UNITS", "exchange_factors"]
+           "CONDUCTIVITY_UNITS", "exchange_factors",
+           "AnomalousHallResult", "fermi_surface_anomalous_hall"]
 
 CONDUCTIVITY_UNITS = "A nm / V^2"
 EPS2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
@@ -836,3 +841,152 @@ def exchange_field(flavours, mu, tau, interaction, k=None, flavour_index=0,
     conv = (float(max(np.abs(t2 - t1).max(), np.abs(i2 - i1).max()) / scale)
             if scale > 0 else 0.0)
     return ExchangeField(k, t2, i2, conv)
+
+
+# --------------------------------------------------------------------------
+# Linear intrinsic anomalous Hall: the Fermi-surface (Haldane) part
+
+@dataclasses.dataclass(frozen=True)
+class AnomalousHallResult:
+    """Change of the intrinsic anomalous Hall conductivity between two
+    chemical potentials (:func:`fermi_surface_anomalous_hall`).
+
+    Attributes
+    ----------
+    sigma_xy : float
+        ``sigma_xy(mu) - sigma_xy(mu_reference)`` [e^2/h], with
+        ``j_x = sigma_xy E_y`` and ``sigma_yx = -sigma_xy``.
+    berry_flux : float
+        ``sum_n int d^2k/(2 pi)^2 [f_n(mu) - f_n(mu_reference)] Omega_n``
+        (dimensionless; ``sigma_xy = -2 pi berry_flux`` in e^2/h).
+    convergence : float
+        ``|sigma(N) - sigma(2N)|`` [e^2/h] between the quadrature and its
+        2x refinement (absolute: the result may vanish).
+    mu, mu_reference : float
+        The two chemical potentials [eV].
+    """
+
+    sigma_xy: float
+    berry_flux: float
+    convergence: float
+    mu: float
+    mu_reference: float
+
+    @property
+    def sigma_xy_si(self):
+        """``sigma_xy`` in A/V (siemens): times e^2/h = 3.87e-5 A/V."""
+        return self.sigma_xy * E2_OVER_HBAR / (2 * np.pi)
+
+
+#: Radial samples (geometric, k_max to 2 k_max) on which the shell between
+#: mu_reference and mu must be empty: it has to be a pocket inside the disc.
+_RIM_SAMPLES = 17
+
+
+def fermi_surface_anomalous_hall(hamiltonian, mu, mu_reference, integrator,
+                                 degeneracy_tol=1e-9):
+    r"""Fermi-surface part of the intrinsic anomalous Hall conductivity.
+
+    ``sigma_xy(mu) - sigma_xy(mu_reference) = -(e^2/hbar) sum_n int
+    d^2k/(2pi)^2 [f_n(mu) - f_n(mu_reference)] Omega_n(k)`` at T = 0 [e^2/h],
+    the Berry curvature ``Omega_n = Omega^xy_n`` of
+    :func:`kwant_noneq.geometry.band_geometry` and the anomalous current
+    ``j_H = -(e^2/hbar) sum (E x Omega) f`` of this module (e > 0), so that
+    ``j_x = sigma_xy E_y``.  With ``mu_reference`` in a gap and ``mu`` in the
+    band above it, only the occupied part of that band (a pocket around the
+    band minimum) enters: this is the part of the anomalous Hall effect that
+    a model defines without reference to its filled bands (Haldane, PRL 93,
+    206602 (2004): a Fermi-surface Berry phase), well defined also for a
+    surface model whose lower band is not a clean Dirac sea.  For a massive
+    Dirac cone ``d = (-v q_y, v q_x, m)`` with ``mu > |m|`` it is
+    ``(1/2)(sgn m - m/mu)`` e^2/h (docs/ti_surface_monopole.md).
+
+    Parameters
+    ----------
+    hamiltonian : kwant_noneq.bloch.BlochHamiltonian
+        2D Bloch Hamiltonian (k [1/nm], energies [eV]).
+    mu, mu_reference : float
+        Chemical potentials [eV]; ``mu_reference`` is typically in the gap.
+    integrator : kwant_noneq.kintegrate.ContinuumPolar
+        Polar quadrature centred on the band minimum (the Dirac point),
+        whose disc ``|k - center| < k_max`` holds every state between the
+        two chemical potentials.  The Berry curvature of a massive Dirac
+        cone has the width ``|m|/v`` around the centre: choose ``n_graded``
+        so that ``k_max / 2^n_graded`` is below it.
+    degeneracy_tol : float
+        Energies closer than this [eV] form one degenerate subspace
+        (:func:`kwant_noneq.geometry.band_geometry`), whose curvature is
+        averaged: it must be below the gap ``2|m|`` (a current-induced mass
+        can be 1e-12 eV; 0 for a two-band model that is gapped everywhere).
+
+    Returns
+    -------
+    AnomalousHallResult
+        The refined value, with the change under a 2x refinement.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-numeric or non-finite mu or mu_reference [eV] or a
+        negative degeneracy_tol [eV], a
+        Hamiltonian that is not a finite 2D BlochHamiltonian, an integrator
+        that is not a ContinuumPolar, or states between the two chemical
+        potentials on the rim ``k_max <= |k - center| <= 2 k_max`` (the
+        message names k_max): all before any quadrature is built.
+    """
+    mu = _real(mu, "mu", "eV")
+    mu_reference = _real(mu_reference, "mu_reference", "eV")
+    degeneracy_tol = _real(degeneracy_tol, "degeneracy_tol", "eV",
+                           nonnegative=True)
+    if not isinstance(integrator, ContinuumPolar):
+        raise TypeError("integrator must be a kwant_noneq.kintegrate."
+                        "ContinuumPolar centred on the band minimum, got "
+                        f"{type(integrator).__name__}")
+    size = getattr(hamiltonian, "size", None)
+    if getattr(hamiltonian, "dim", None) != 2 or size is None:
+        raise TypeError("hamiltonian must be a 2D BlochHamiltonian "
+                        "(kwant_noneq.bloch), got "
+                        f"{type(hamiltonian).__name__}")
+    probe = integrator.center + np.array([[0.0, 0.0], [0.3, -0.2]])
+    if not np.all(np.isfinite(hamiltonian(probe))):
+        raise ValueError(f"hamiltonian is not finite at k = {probe.tolist()} "
+                         "1/nm: a model parameter is NaN or infinite")
+    no_spin = np.zeros((0, size, size))
+    lo, hi = sorted((mu, mu_reference))
+    sign = 1.0 if mu >= mu_reference else -1.0
+
+    # The shell lo < e < hi must be a pocket inside the disc: no state of it
+    # on the rim (otherwise the disc would cut it, silently).
+    angles = 2 * np.pi * (np.arange(integrator.n_angles) + 0.5) / integrator.n_angles
+    r = integrator.k_max * 2.0 ** np.linspace(0.0, 1.0, _RIM_SAMPLES)
+    dirs = np.stack([np.cos(angles), np.sin(angles)], -1)
+    rim = integrator.center + r[None, :, None] * dirs[:, None, :]
+    e = np.linalg.eigvalsh(hamiltonian(rim))
+    inside = (e > lo) & (e < hi)
+    if np.any(inside):
+        where = rim[np.nonzero(inside)[:2]][0]
+        raise ValueError(
+            f"states between mu_reference = {mu_reference:g} eV and mu = "
+            f"{mu:g} eV reach k = {where.tolist()} 1/nm, on the rim of the "
+            f"integrator's disc (k_max = {integrator.k_max:g} 1/nm around "
+            f"{integrator.center.tolist()}): centre the disc on the pocket "
+            "and enlarge k_max")
+
+    def flux(integ, energy):
+        q = integ.fermi_sea(hamiltonian, energy, tail=False)
+        if not len(q):
+            return 0.0
+        g = _node_geometry(Flavour(hamiltonian, no_spin, integ,
+                                   degeneracy_tol), q.k, q.band)
+        return float(np.dot(q.weight, g["curvature"][:, 0, 1]))
+
+    def compute(integ):
+        return sign * (flux(integ, hi) - flux(integ, lo))
+
+    coarse = compute(integrator)
+    fine_flux = compute(integrator.refined(2))
+    to_sigma = -2 * np.pi
+    return AnomalousHallResult(
+        sigma_xy=to_sigma * fine_flux, berry_flux=fine_flux,
+        convergence=abs(to_sigma * (fine_flux - coarse)), mu=mu,
+        mu_reference=mu_reference)

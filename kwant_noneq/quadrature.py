@@ -21,9 +21,11 @@ import dataclasses
 
 import numpy as np
 
+from . import checks
+
 __all__ = ["EnergyGrid", "gauss_kronrod_grid", "integrate", "Panel",
            "GAUSS_POINTS", "gauss_nodes", "panels_between", "gauss_grid",
-           "QuadratureError", "QuadratureWarning"]
+           "gauss_legendre", "QuadratureError", "QuadratureWarning"]
 
 
 class QuadratureError(RuntimeError):
@@ -201,6 +203,35 @@ class Panel:
         mid = (self.lo + self.hi) / 2
         return (dataclasses.replace(self, hi=mid),
                 dataclasses.replace(self, lo=mid))
+
+
+def gauss_legendre(center, width, n):
+    """The ``n``-point Gauss-Legendre rule on ``[center - width/2, center +
+    width/2]``.
+
+    Exact for polynomials of degree ``2 n - 1``; for a smooth integrand
+    (e.g. a disorder-averaged reflection over a bias window) a few nodes
+    suffice.
+
+    Parameters
+    ----------
+    center : float
+        Middle of the interval [eV] (any unit: the nodes carry it).
+    width : float
+        Length of the interval [eV], > 0.
+    n : int
+        Number of nodes, >= 1.
+
+    Returns
+    -------
+    nodes, weights : ndarray, shape (n,)
+        Nodes [eV] in increasing order and weights [eV] summing to ``width``.
+    """
+    center = checks.real_number("center", center, unit="eV")
+    width = checks.real_number("width", width, unit="eV", positive=True)
+    n = checks.integer("n", n, minimum=1)
+    x, w = np.polynomial.legendre.leggauss(n)
+    return center + x * width / 2, w * width / 2
 
 
 def gauss_nodes(panel):

@@ -15,7 +15,7 @@ from . import checks
 from .density import check_onsite_operator
 from .exchange import contact_kernel, range_kernel
 
-__all__ = ["region_mask", "region_operator", "region_kernel"]
+__all__ = ["region_mask", "region_operator", "region_kernel", "ramp_envelope"]
 
 
 def region_mask(sites, region):
@@ -92,3 +92,45 @@ def region_kernel(sites, U=None, region=None, *, V=None, cutoff=None):
     if cutoff is None:
         raise ValueError("a range kernel V needs cutoff")
     return range_kernel(sites, V, cutoff, where=mask)
+
+
+def ramp_envelope(x, length, ramp):
+    """Smooth envelope of a field region ``0 <= x < length``: 1 inside, switched
+    on and off over ``ramp`` at both ends.
+
+    The switch is the C-infinity step ``phi(t) / (phi(t) + phi(1 - t))``,
+    ``phi(t) = exp(-1/t)``, so that the ends of the region do not reflect:
+    the reflection of a state of momentum ``k`` off such a switch falls
+    faster than any power of ``1 / (k ramp)``, where an abrupt end reflects
+    at first order in the field.  Used to switch on an exchange field along
+    a helical edge (Balram et al., PRL 123, 246803, Eq. 3) without the
+    contact reflections that Eq. (5) does not describe.
+
+    Parameters
+    ----------
+    x : array of float
+        Positions along the region [nm] (sites at integer ``x``: the first
+        site is at 0, the last at ``length - 1``).
+    length : float
+        Length of the region [nm].
+    ramp : float
+        Length of each switch [nm]; ``ramp <= 0``: no switch (all ones).
+
+    Returns
+    -------
+    ndarray, shape of ``x``
+        The envelope in ``[0, 1]`` (dimensionless).
+    """
+    x = np.asarray(x, float)
+    if ramp <= 0:
+        return np.ones_like(x)
+    length = checks.real_number("length", length, unit="nm", positive=True)
+
+    def step(t):
+        t = np.clip(t, 0.0, 1.0)
+        with np.errstate(divide="ignore"):
+            a = np.where(t > 0, np.exp(-1 / np.where(t > 0, t, 1)), 0.0)
+            b = np.where(t < 1, np.exp(-1 / np.where(t < 1, 1 - t, 1)), 0.0)
+        return a / (a + b)
+
+    return step((x + 0.5) / ramp) * step((length - 0.5 - x) / ramp)

@@ -33,7 +33,6 @@ import dataclasses
 import numpy as np
 
 from .bandedges import with_band_edges
-from .homogeneous import band_crossings as _crossings
 from .occupation import K_B, bias_window, check_reservoirs, fermi
 from .quadrature import EnergyGrid, gauss_kronrod_grid, integrate
 from . import checks
@@ -516,7 +515,8 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
 
     Parameters
     ----------
-    bands : LeadBands
+    bands : kwant_noneq.bloch.BlochHamiltonian
+        Of a lead (:func:`~kwant_noneq.bloch.bloch_hamiltonian`).
     energy : float or array of float
         [eV].
     variance : float
@@ -537,7 +537,9 @@ def born_backscattering(bands, energy, variance, potential=None, mask=None,
     checks.real_number("variance", variance, unit="eV^2", nonnegative=True)
     nk = checks.integer("nk", nk, minimum=3)
     energies = np.atleast_1d(np.asarray(energy, float))
-    node, k, band, u, v, _ = _crossings(bands, energies, potential, nk)
+    found = bands.crossings(energies, potential, nk)
+    node, k, band, u, v = (found.energy_index, found.k, found.band,
+                           found.states, found.velocities)
     ncell, o = len(bands.sites), bands.norbs
     m = np.ones(ncell) if mask is None else np.asarray(mask, float)
     if m.shape != (ncell,):

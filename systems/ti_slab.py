@@ -101,7 +101,9 @@ __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
            "make_slab_lead", "make_slab", "surface_projectors",
            "layer_weights", "surface_bands", "SurfaceFit",
            "surface_parameters", "hybridisation_gap", "decay_factor", "decay_roots",
-           "SurfaceGap", "surface_gap"]
+           "SurfaceGap", "surface_gap",
+           "surface_hamiltonian", "surface_hamiltonian_derivative",
+           "c4_first_order_sz"]
 
 def _k(s, t):
     return np.kron(PAULI[s], PAULI[t])
@@ -891,3 +893,125 @@ def decay_factor(params, a=0.5, energy=None):
         raise ValueError(f"no decaying solution at E = {E} eV: the energy is "
                          f"not in the bulk gap, or the band is not inverted")
     return complex(inside[0])
+
+
+# --- the top surface as an exact 2 x 2 lattice model -------------------------
+
+def _surface_values(params):
+    p = _model_values(params)
+    if p["D1"] != 0 or p["D2"] != 0:
+        raise ValueError(
+            f"surface_hamiltonian is the top surface only for D1 = D2 = 0 "
+            f"(got D1 = {p['D1']}, D2 = {p['D2']} eV nm^2): with them the "
+            "surface spinor tilts and the bands are no longer E^2 = eps_z^2 + "
+            "|d|^2; use surface_bands for that case")
+    return p
+
+
+def _warping(kx, ky, a):
+    """``w(kx, ky) = 2 sin(kx a)(3 cos(ky a) - cos(kx a) - 2) / a^3`` and its
+    gradient (lattice ``kx^3 - 3 kx ky^2``)."""
+    sx, cx, sy = np.sin(kx * a), np.cos(kx * a), np.sin(ky * a)
+    # 3 cos(ky a) - cos(kx a) - 2 without the cancellation of O(1) terms
+    # (relative rounding 1e-16 / (k a)^2 otherwise, 3e-8 at k = 2e-4 /nm)
+    bracket = 2 * np.sin(kx * a / 2) ** 2 - 6 * np.sin(ky * a / 2) ** 2
+    w = 2 * sx * bracket / a**3
+    wx = 2 * (cx * bracket + sx * sx) / a**2
+    wy = -6 * sx * sy / a**2
+    return w, wx, wy
+
+
+def _surface_d(p, kx, ky, a):
+    c3, s3 = np.cos(3 * p["theta"]), np.sin(3 * p["theta"])
+    w1, w1x, w1y = _warping(kx, ky, a)
+    w2, w2y, w2x = _warping(ky, kx, a)          # w(ky, kx): roles swapped
+    A2, R = p["A2"], p["R"]
+    d = np.stack([-A2 * np.sin(ky * a) / a, A2 * np.sin(kx * a) / a,
+                  R * (c3 * w1 + s3 * w2)], -1)
+    zero = np.zeros_like(kx)
+    dx = np.stack([zero, A2 * np.cos(kx * a), R * (c3 * w1x + s3 * w2x)], -1)
+    dy = np.stack([-A2 * np.cos(ky * a), zero, R * (c3 * w1y + s3 * w2y)], -1)
+    return d, dx, dy
+
+
+def surface_hamiltonian(params, kx, ky, a=0.5):
+    """Top-surface Hamiltonian ``C + d(k).sigma`` of the slab, (..., 2, 2).
+
+    For ``D1 = D2 = 0`` the top surface of :func:`slab_hamiltonian` is
+    exactly this 2 x 2 lattice model (module docstring: every in-plane term
+    anticommutes with the z problem, whose top zero mode has ``tau_x = +1``),
+    with
+
+        d(k) = (-A2 sin(ky a)/a, A2 sin(kx a)/a, R w_theta(k)),
+
+    the lattice form of Eq. (10) (``v = A2``, ``lambda = R``), in the basis
+    where the spin :data:`SPIN` is ``sigma``.  The thick-slab bands differ
+    only by the hybridisation ``eps_z`` (``E^2 = eps_z^2 + |d|^2``), below
+    1e-10 relative at N = 20, a = 0.5 nm (``tests/test_driven.py``).
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`default_params`, with ``D1 = D2 = 0`` (else ValueError).
+    kx, ky : float or array
+        Momenta [1/nm], broadcast together.
+    a : float
+        Lattice constant [nm].
+    """
+    p = _surface_values(params)
+    a = _check_a(a)
+    kx, ky = _check_momenta(kx, ky)
+    d, _, _ = _surface_d(p, kx, ky, a)
+    return p["C"] * PAULI[0] + np.einsum("...i,iab->...ab", d, PAULI[1:])
+
+
+def surface_hamiltonian_derivative(params, kx, ky, a=0.5):
+    """``dH/dk`` of :func:`surface_hamiltonian`: (..., 2, 2, 2) [eV nm]
+    (axis -3 is the k component x, y)."""
+    p = _surface_values(params)
+    a = _check_a(a)
+    kx, ky = _check_momenta(kx, ky)
+    _, dx, dy = _surface_d(p, kx, ky, a)
+    return np.stack([np.einsum("...i,iab->...ab", dx, PAULI[1:]),
+                     np.einsum("...i,iab->...ab", dy, PAULI[1:])], -3)
+
+
+def c4_first_order_sz(k_f, a, theta):
+    """The square lattice's first-order (in the drift) ``s_z`` of the
+    Boltzmann distribution, in units of ``(lambda k_F^2 / v) |s_inplane|``.
+
+    In the continuum Eq. (10) this vanishes exactly (C3: ``s_z`` is a
+    scalar, the drift a vector).  On the lattice of
+    :func:`surface_hamiltonian` (``D1 = D2 = 0``), to leading order in
+    ``k_F a`` and ``lambda``::
+
+        s_z^(1) / ((lambda k_F^2 / v) |s_inplane|) = -(k_F a)^2 cos(3 theta) / 16
+
+    Derivation: the first order of the drifted sea (equal to the RTA's) is
+    ``s_z^(1) = dk/(2 pi)^2 oint s_z dk_y`` (drift along x) with ``s_z =
+    lambda w / (2 mu)`` on the contour, i.e. by Green's theorem ``dk lambda /
+    (8 pi^2 mu) int_inside d_x w``.  The continuum part of ``d_x w`` is ``3
+    k^2 cos 2phi`` and integrates to zero over a disc, and the lattice's
+    contour deformation (harmonics ``4n``) adds no ``cos 2phi``; the
+    lattice's ``a^2`` terms of ``w``, ``a^2 (-kx^5/4 + kx^3 ky^2/2 + kx
+    ky^4/4)``, give ``d_x w`` with angular average ``-(3/16) a^2 k^4``; the
+    ``sin 3theta`` part of the rotated warping is odd in ``ky`` and drops
+    out.  Hence ``s_z^(1) = -lambda a^2 k_F^5 dk cos 3theta / (128 pi v)``,
+    against ``|s_inplane| = k_F dk / (8 pi)``.  Next corrections: relative
+    ``(k_F a)^2`` and ``(lambda k_F^2 / v)^2``.
+
+    Parameters
+    ----------
+    k_f : float
+        Fermi wave number [1/nm].
+    a : float
+        Lattice constant [nm].
+    theta : float
+        Current direction from the crystal x axis [rad].
+
+    Returns
+    -------
+    float (dimensionless)
+    """
+    a = _check_a(a)
+    return -(k_f * a) ** 2 * np.cos(3 * theta) / 16

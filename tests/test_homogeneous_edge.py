@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from kwant_noneq import analytic, edge
-from kwant_noneq.homogeneous import (LeadBands, edge_gap, homogeneous_density,
+from kwant_noneq.bloch import bloch_hamiltonian
+from kwant_noneq.homogeneous import (edge_gap, homogeneous_density,
                                      solve_homogeneous_exchange)
 from kwant_noneq.systems import bhz
 
@@ -13,7 +14,7 @@ W = 16          # edge-edge splitting 1.4e-7 eV at these parameters
 def _edge(**over):
     p = bhz.default_params(A=1.5, B=-1.0, M=-1.0, **over)
     lead = bhz.make_ribbon_lead(W).finalized()
-    bands = LeadBands(lead, p)
+    bands = bloch_hamiltonian(lead, p)
     return bands, bhz.bottom_edge_mask(lead)[:lead.cell_size]
 
 

@@ -24,10 +24,12 @@ LAYERS = {
                    "factorization", "mixing", "thermal", "coulomb", "occupation",
                    "bloch", "geometry", "kintegrate"],
     "engines": ["scattering", "density", "transverse", "transverse_homogeneous",
-                "region", "exchange", "scf",
-                "homogeneous", "edge",
+                "region", "exchange",
+                "meanfield", "scf",
+                "homogeneous", "edge", "control_variate",
                 "transport", "dephasing", "polarization", "nonlinear_hall", "drag",
-                "analytic", "analytic_nonlinear_hall", "analytic_drag"],
+                "analytic", "analytic_nonlinear_hall", "analytic_drag",
+                "analytic_surface", "driven"],
     "drivers": ["ensemble"],
 }
 LEVEL = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}
@@ -38,10 +40,6 @@ VALIDATION_TESTS = {"tests/test_validation_records.py"}
 
 #: Files that still break a rule, and why; each is to be fixed, not extended.
 KNOWN = {
-    "benchmarks/iv.py": "issue 12 section 1: times helical_iv's private "
-                        "_gauss_legendre until that physics moves into the engine",
-    "tests/test_transport.py": "issue 12 section 1: tests validation.cases.helical_iv's "
-                               "private _ensemble until that physics moves into the engine",
     "tests/test_ensemble.py": "holds a results file's lock through ensemble's private "
                               "_header and _ResultsFile (no public API for that yet)",
 }

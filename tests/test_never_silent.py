@@ -10,8 +10,8 @@ import pytest
 from kwant_noneq import analytic, edge, homogeneous, scf, transport
 from kwant_noneq.analytic import RegimeWarning
 from kwant_noneq.density import local_density
-from kwant_noneq.homogeneous import (BandCrossingError, LeadBands, edge_gap,
-                                     homogeneous_density,
+from kwant_noneq.bloch import BandCrossingError, bloch_hamiltonian
+from kwant_noneq.homogeneous import (LeadBands, edge_gap, homogeneous_density,
                                      solve_homogeneous_exchange)
 from kwant_noneq.mixing import ConvergenceError, solve_fixed_point
 from kwant_noneq.params import allow_extra_params, check_params
@@ -201,6 +201,19 @@ def test_nan_parameter_in_lead_bands():
         LeadBands(lead, params)
     with pytest.raises(TypeError, match="finalized"):
         LeadBands(bhz.make_ribbon_lead(4), params)
+
+
+def test_homogeneous_state_needs_a_leads_bands():
+    """A builder's Bloch Hamiltonian takes k in 1/nm, not per unit cell: a
+    density per cell from it would be off by the period, so it is refused
+    before any work."""
+    params = bhz.default_params(**BASE)
+    builder = bhz.make_ribbon_lead(4)
+    built = bloch_hamiltonian(builder, params)
+    lead = bloch_hamiltonian(builder.finalized(), params)
+    assert lead.is_lead and not built.is_lead and built.period == lead.period
+    with pytest.raises(TypeError, match="finalized Kwant lead"):
+        homogeneous_density(built, 0.09, 0.11)
 
 
 # 4. self-consistent loops ------------------------------------------------------

@@ -3,7 +3,7 @@ import pytest
 
 from kwant_noneq.mixing import ConvergenceError, solve_fixed_point
 from kwant_noneq.occupation import bias_window, check_reservoirs, fermi
-from kwant_noneq.quadrature import gauss_kronrod_grid, integrate
+from kwant_noneq.quadrature import gauss_kronrod_grid, gauss_legendre, integrate
 
 
 def test_kronrod_exact_for_polynomials():
@@ -14,6 +14,25 @@ def test_kronrod_exact_for_polynomials():
     for p in range(14):       # the embedded Gauss rule is exact to degree 13
         exact = (1 - (-1) ** (p + 1)) / (p + 1)
         assert np.isclose(np.sum(g.gauss_weights * g.energies**p), exact, atol=1e-14)
+
+
+def test_gauss_legendre_window_exact_to_degree_2n_minus_1():
+    center, width = 0.15, 0.04
+    lo, hi = center - width / 2, center + width / 2
+    for n in (1, 4, 6):
+        E, w = gauss_legendre(center, width, n)
+        assert np.all(np.diff(E) > 0) and lo < E[0] and E[-1] < hi
+        for p in range(2 * n):
+            exact = (hi ** (p + 1) - lo ** (p + 1)) / (p + 1)
+            assert np.isclose(np.sum(w * E**p), exact, rtol=1e-12, atol=0)
+        # one degree more is not integrated exactly: the rule has n nodes
+        p = 2 * n
+        exact = ((hi - center) ** (p + 1) - (lo - center) ** (p + 1)) / (p + 1)
+        assert not np.isclose(np.sum(w * (E - center) ** p), exact, rtol=1e-6, atol=0)
+    with pytest.raises(ValueError, match=r"width .*eV"):
+        gauss_legendre(0.15, 0.0, 4)
+    with pytest.raises((TypeError, ValueError), match="n"):
+        gauss_legendre(0.15, 0.04, 0)
 
 
 def test_integrate_error_estimate_bounds_true_error():

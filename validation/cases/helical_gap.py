@@ -25,9 +25,10 @@ quadrature error.
 import numpy as np
 
 from kwant_noneq import analytic, edge
-from kwant_noneq.homogeneous import (LeadBands, edge_gap,
-                                     solve_homogeneous_exchange)
+from kwant_noneq.homogeneous import edge_states
+from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
+from kwant_noneq.systems.helical_edge import HelicalEdge
 from validation.records import compare
 
 CASE = "helical_gap"
@@ -36,44 +37,17 @@ BASE = dict(A=1.5, B=-1.0, M=-1.0, L3=0.5)
 NK = 128          # k-grid that brackets band crossings (edge bands are linear)
 
 
-class Edge:
-    """Bands, bottom-edge mask, Dirac pair and fitted parameters."""
-
-    def __init__(self, **overrides):
-        self.params = bhz.default_params(**{**BASE, **overrides})
-        lead = bhz.make_ribbon_lead(WIDTH).finalized()
-        self.bands = LeadBands(lead, self.params)
-        self.mask = bhz.bottom_edge_mask(lead)[:lead.cell_size]
-        self.E_D, self.pair, _ = edge.dirac_pair(self.bands, self.mask)
-        self.fit = edge.edge_parameters(self.bands, self.mask, bhz.SPIN,
-                                        energy=self.E_D)
-        self.hybridisation = edge_gap(self.bands, self.mask, self.E_D,
-                                      k_window=0.02, nk=11).gap
-
-    def coupling(self, U):
-        return edge.edge_coupling(self.bands, self.pair, U)
-
-    def state(self, mu, dmu, U, self_consistent=True, initial_field=None):
-        """Homogeneous state with mu_r = mu - dmu/2, mu_l = mu + dmu/2
-        (mu measured from the Dirac point)."""
-        return solve_homogeneous_exchange(
-            self.bands, bhz.SPIN, self.E_D + mu - dmu / 2, self.E_D + mu + dmu / 2,
-            U=U, self_consistent=self_consistent, tol=1e-10, nk=NK, n_panels=1,
-            initial_field=initial_field)
-
-    def gap(self, state):
-        return edge_gap(self.bands, self.mask, self.E_D, k_window=0.05,
-                        state=state, nk=41)
+def make_edge(**overrides):
+    """The case's ribbon lead and bottom edge, BHZ parameters ``BASE`` with
+    ``overrides``."""
+    return HelicalEdge(WIDTH, {**BASE, **overrides}, nk=NK)
 
 
-def _paper_frame(s, helicity):
-    """Rotate the spin by pi about x when right movers are spin down."""
-    return s if helicity > 0 else np.array([s[0], -s[1], -s[2]])
-
-
-def _spin(edge_, state):
-    s = state.spin_density[edge_.mask].sum(0) / edge_.bands.period
-    return _paper_frame(s, edge_.fit.helicity)
+def _state(e, mu, dmu, U, self_consistent=True, initial_field=None):
+    """Homogeneous state with mu_r = mu - dmu/2, mu_l = mu + dmu/2 (mu from
+    the Dirac point), converged to the case's 1e-10 eV."""
+    return e.state(mu, dmu, U, self_consistent=self_consistent, tol=1e-10,
+                   n_panels=1, initial_field=initial_field)
 
 
 def _estimates(e, mu, dmu, U, gap=None):
@@ -96,8 +70,8 @@ def _clean_point_records(e, figdata):
     for mu, dmu in [(0.1, 0.01), (0.15, 0.01)]:
         params = dict(mu=mu, dmu=dmu, U=U, v=BASE["A"], lam=BASE["L3"],
                       g_1D=g, width=WIDTH)
-        first = e.state(mu, dmu, U, self_consistent=False)
-        s = _spin(e, first)
+        first = _state(e, mu, dmu, U, self_consistent=False)
+        s = e.spin_density(first)
         ref = analytic.spin_density_eq2(BASE["A"], BASE["L3"], mu, dmu)
         est = _estimates(e, mu, dmu, U)
         qerr = first.density.error / abs(ref[0]) / e.bands.period
@@ -126,7 +100,7 @@ def _exponent_records(figdata):
     records = []
     base = dict(mu=0.1, dmu=0.01, U=2.0, lam=0.5)
     expected = dict(dmu=1, U=1, lam=1, mu=2)
-    edges = {0.5: Edge()}
+    edges = {0.5: make_edge()}
     for name, exp in expected.items():
         factors = np.array([0.7, 1.0, 1.4])
         gaps, ests = [], []
@@ -134,9 +108,9 @@ def _exponent_records(figdata):
             p = dict(base)
             p[name] = base[name] * f
             if p["lam"] not in edges:
-                edges[p["lam"]] = Edge(L3=p["lam"])
+                edges[p["lam"]] = make_edge(L3=p["lam"])
             e = edges[p["lam"]]
-            st = e.state(p["mu"], p["dmu"], p["U"])
+            st = _state(e, p["mu"], p["dmu"], p["U"])
             gaps.append(e.gap(st).gap)
             est = _estimates(e, p["mu"], p["dmu"], p["U"], gaps[-1])
             g = e.coupling(p["U"])
@@ -161,9 +135,9 @@ def _exponent_records(figdata):
 
 def _lambda0_records(figdata):
     records = []
-    e = Edge(L3=0.0)
+    e = make_edge(L3=0.0)
     mu, dmu, U = 0.1, 0.01, 2.0
-    st = e.state(mu, dmu, U)
+    st = _state(e, mu, dmu, U)
     gp = e.gap(st)
     params = dict(mu=mu, dmu=dmu, U=U, lam=0.0, width=WIDTH)
     k_resolution = 2 * (BASE["A"] / 2) * 1e-10     # 2 |v per cell| k_tol
@@ -176,7 +150,7 @@ def _lambda0_records(figdata):
                            "Dirac point; tol = 2 x zero-field inter-edge splitting + the "
                            "k resolution of the minimum (2 |v| k_tol)", absolute=True))
     g = e.coupling(U)
-    s = _spin(e, st)
+    s = e.spin_density(st)
     # k_* = g <s_z> / v (Eq. 3 text), with the self-consistent <s_z>, in 1/nm.
     k_star = gp.k / e.bands.period
     ref = g * s[2] / BASE["A"]
@@ -191,9 +165,9 @@ def _lambda0_records(figdata):
 
 def _generic_records(figdata):
     records = []
-    e = Edge(D=-0.3, rashba=0.2, bia=0.02)
+    e = make_edge(D=-0.3, rashba=0.2, bia=0.02)
     mu, dmu, U = 0.1, 0.01, 2.0
-    first = e.state(mu, dmu, U, self_consistent=False)
+    first = _state(e, mu, dmu, U, self_consistent=False)
     gp = e.gap(first).gap
     general = edge.generalized_gap(e.pair, first.potential)
     eq4 = analytic.gap_eq4(e.fit.velocity, e.fit.spin_rotation_rate, mu, dmu,
@@ -228,8 +202,8 @@ def _scf_records(e, figdata):
     # 1e-10 eV noise floor of the homogeneous map (near-degenerate edge pairs)
     for U in [2.0, 8.0, 32.0]:
         g = e.coupling(U)
-        first = e.gap(e.state(mu, dmu, U, self_consistent=False)).gap
-        state = e.state(mu, dmu, U)
+        first = e.gap(_state(e, mu, dmu, U, self_consistent=False)).gap
+        state = _state(e, mu, dmu, U)
         sc = e.gap(state).gap
         predicted = analytic.selfconsistent_gap_correction(BASE["A"], mu, dmu, g)
         rows.append((U, g, first, sc, predicted))
@@ -252,14 +226,13 @@ def _scf_records(e, figdata):
 def _finite_records(e, figdata):
     """Self-consistent field in the middle of a finite clean ribbon against
     the homogeneous one."""
-    from kwant_noneq.scf import solve_exchange
 
     records = []
     mu, dmu, U, length = 0.1, 0.01, 2.0, 24
     syst = bhz.make_ribbon(length, WIDTH).finalized()
-    fin = solve_exchange(syst, bhz.SPIN, [e.E_D + mu - dmu / 2, e.E_D + mu + dmu / 2],
+    fin = solve_exchange(syst, bhz.SPIN, [e.dirac_energy + mu - dmu / 2, e.dirac_energy + mu + dmu / 2],
                          0.0, e.params, U=U, n_panels=1, tol=1e-10)
-    hom = e.state(mu, dmu, U)
+    hom = _state(e, mu, dmu, U)
     x = np.array([s.tag[0] for s in syst.sites])
     bottom = bhz.bottom_edge_mask(syst)
     middle = bottom & (x == length // 2)
@@ -285,7 +258,6 @@ def _band_panel(ax, e, state, zoom):
     ``zoom``: each curve around its own Dirac point, window of a few gaps;
     otherwise a window wide enough to show the shift of the Dirac point.
     """
-    from kwant_noneq.homogeneous import edge_states
     orbs = np.repeat(e.mask.astype(float), e.bands.norbs)
     gp = e.gap(state)
     v_cell = e.fit.velocity / e.bands.period
@@ -297,8 +269,8 @@ def _band_panel(ax, e, state, zoom):
         centres = [0.0, 0.0]
     for pot, k0, style, label in [(None, centres[0], "k-", "I = 0"),
                                   (state.potential, centres[1], "r-", "I > 0")]:
-        E = np.array([edge_states(e.bands, k0 + d, e.E_D, orbs, pot)[0] for d in dk])
-        ax.plot(dk / e.bands.period, (E - e.E_D) * 1e6, style, lw=1.2)
+        E = np.array([edge_states(e.bands, k0 + d, e.dirac_energy, orbs, pot)[0] for d in dk])
+        ax.plot(dk / e.bands.period, (E - e.dirac_energy) * 1e6, style, lw=1.2)
         ax.plot([], [], style, label=label)
     ax.set_xlabel("k - k_Dirac (1/nm)" if zoom else "k (1/nm)")
     ax.set_ylabel("E - E_D (µeV)")
@@ -336,7 +308,7 @@ def _figures(figdir, e, figdata):
     ax.plot([0.1], [eq4], "v", label="generic: Eq. (4)")
     ax.set_xlabel("mu (eV)"); ax.set_ylabel("gap (eV)"); ax.legend(fontsize=7)
 
-    _band_panel(axes[1, 0], e, e.state(0.1, 0.01, 2.0), zoom=True)
+    _band_panel(axes[1, 0], e, _state(e, 0.1, 0.01, 2.0), zoom=True)
     axes[1, 0].set_title("lambda = 0.5: gap (curves about their Dirac points)")
     e0, st0 = figdata["lambda0"]
     _band_panel(axes[1, 1], e0, st0, zoom=False)
@@ -357,7 +329,7 @@ def _figures(figdir, e, figdata):
 
 def run(figdir):
     figdata = {}
-    e = Edge()
+    e = make_edge()
     records = []
     records += _clean_point_records(e, figdata)
     records += _exponent_records(figdata)

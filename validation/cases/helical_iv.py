@@ -2,7 +2,7 @@
 of Balram et al., PRL 123, 246803 (2019).
 
 Lattice: the BHZ ribbon of :mod:`kwant_noneq.systems.bhz` (a = 1 nm, A = 1.5 eV nm,
-B = -1 eV nm^2, M = -1 eV, L3 = 0.5 eV nm^3, W = 12 sites: edge decay
+B = -1 eV nm^2, M = -1 eV, L3 = 0.5 eV nm^3, W = 16 sites: edge decay
 ~1.3 nm, the two edges' states do not overlap to 1e-15), contact interaction
 U, uniform onsite disorder of full width ``W_d`` in the scattering region.
 Both edges conduct; they are equivalent (same v, lambda, g_1D and gap), so
@@ -31,7 +31,8 @@ What is computed, and how
   exponentially distributed (relative spread 1), and the window holds only
   ``eV L / (pi hbar v) ~ 1`` independent energies, so plain averages need
   hundreds of realisations for a few per cent.  Each realisation therefore
-  also evaluates :func:`dressed_born_reflection`, the first Born amplitude
+  also evaluates the control variate
+  :func:`~kwant_noneq.control_variate.dressed_born_reflection`, the first Born amplitude
   of its own disorder (from :meth:`ScatteringStates.smatrix_expansion
   <kwant_noneq.scattering.ScatteringStates.smatrix_expansion>` of the clean
   ribbon) dressed with the forward-scattering phases, whose exact disorder
@@ -53,19 +54,21 @@ What is computed, and how
   numerically.  The phase-coherent lattice instead localises (figure, record
   ``coherent_localisation``).
 """
-import functools
-
 import numpy as np
-import scipy.sparse as sp
 
-from kwant_noneq import analytic, edge
-from kwant_noneq.dephasing import chained_iv
-from kwant_noneq.ensemble import run_ensemble, salt
-from kwant_noneq.homogeneous import (LeadBands, cell_potential,
-                                     solve_homogeneous_exchange)
+from kwant_noneq import analytic
 from kwant_noneq.analytic import backscattering_rate_eq5_shifted
-from kwant_noneq.transport import born_backscattering
+from kwant_noneq.dephasing import chained_iv
+from kwant_noneq.ensemble import realisation_seeds, salt
+from kwant_noneq.exchange import exchange_potential, line_range_kernel
+from kwant_noneq.occupation import K_B
+from kwant_noneq.thermal import fermi
+from kwant_noneq.quadrature import gauss_kronrod_grid, gauss_legendre, integrate
+from kwant_noneq.region import ramp_envelope
+from kwant_noneq.scattering import LeadModes
+from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
+from kwant_noneq.systems.helical_edge import HelicalEdge
 from validation.records import compare
 
 CASE = "helical_iv"
@@ -92,243 +95,26 @@ BUFFER = 8         # nm, disorder-free next to each lead: where the field
                    # L = 120) that Eq. (5) does not describe
 
 
-class Edge:
-    """Lead bands of the ribbon, its bottom edge, g_1D and the mean free path."""
-
-    def __init__(self):
-        self.params = bhz.default_params(**BASE)
-        lead = bhz.make_ribbon_lead(WIDTH).finalized()
-        self.bands = LeadBands(lead, self.params)
-        self.mask = bhz.bottom_edge_mask(lead)[:lead.cell_size]
-        self.E_D, self.pair, _ = edge.dirac_pair(self.bands, self.mask)
-        self.fit = edge.edge_parameters(self.bands, self.mask, bhz.SPIN,
-                                        energy=self.E_D)
-        self.v, self.lam = BASE["A"], BASE["L3"]
-        self.g = edge.edge_coupling(self.bands, self.pair, U)
-        self.tags = [tuple(s.tag) for s in self.bands.sites]
-
-    def mean_free_path(self, disorder):
-        """``l = v^2 / (var a sum_col P^2) = v^2 U / (var g_1D)`` [nm]."""
-        var = disorder**2 / 12
-        return self.v**2 * U / (var * self.g)
-
-    def field(self, mu_bar, dmu, temperature=0.0):
-        """First-order homogeneous exchange field on the cell (ncell, 3)."""
-        st = solve_homogeneous_exchange(
-            self.bands, bhz.SPIN, self.E_D + mu_bar - dmu / 2,
-            self.E_D + mu_bar + dmu / 2, temperature, U=U, self_consistent=False,
-            nk=NK, n_panels=2)
-        return st.exchange_field
-
-    def born(self, energy, field, disorder):
-        """Per-edge Born backscattering per nm at ``energy`` (from E_D)."""
-        res = born_backscattering(self.bands, self.E_D + np.asarray(energy),
-                                  disorder**2 / 12,
-                                  cell_potential(field, bhz.SPIN), self.mask, NK)
-        res = res if isinstance(res, list) else [res]
-        out = np.array([[r.on(True), r.on(False)] for r in res])
-        return out if np.ndim(energy) else out[0]
+def make_edge():
+    """The case's ribbon lead and bottom edge."""
+    return HelicalEdge(WIDTH, BASE, nk=NK)
 
 
-# --- Kwant ensembles (module-level: shipped to worker processes) ----------
-
-@functools.lru_cache(maxsize=8)
-def _scattering(length, energies, buffer=0):
-    """Finalized ribbon (disorder-free in ``buffer`` columns next to each
-    lead) and its scattering states at ``energies`` (absolute, eV): lead
-    modes once per worker process and configuration."""
-    from kwant_noneq.scattering import ScatteringStates
-    params = bhz.default_params(**BASE)
-    fsyst = bhz.make_ribbon(length, WIDTH, clean_margin=buffer).finalized()
-    states = ScatteringStates(fsyst, list(energies), params)
-    return fsyst, states
-
-
-def ramp_envelope(x, length, ramp):
-    """Field envelope: 1 inside, switched on and off over ``ramp`` [nm] at
-    both ends by the C-infinity step ``phi(t) / (phi(t) + phi(1 - t))``,
-    ``phi(t) = exp(-1/t)``, so that the ends of the field region do not
-    reflect (their reflection falls faster than any power of 1/(k_F ramp))."""
-    x = np.asarray(x, float)
-    if ramp <= 0:
-        return np.ones_like(x)
-
-    def step(t):
-        t = np.clip(t, 0.0, 1.0)
-        with np.errstate(divide="ignore"):
-            a = np.where(t > 0, np.exp(-1 / np.where(t > 0, t, 1)), 0.0)
-            b = np.where(t < 1, np.exp(-1 / np.where(t < 1, 1 - t, 1)), 0.0)
-        return a / (a + b)
-
-    return step((x + 0.5) / ramp) * step((length - 0.5 - x) / ramp)
-
-
-def _tile(fsyst, tags, field, ramp=0.0, length=None):
-    """Sparse ``h . sigma`` on the ribbon: the cell field at (x mod 2, y),
-    times :func:`ramp_envelope`."""
-    from kwant_noneq.exchange import exchange_potential
-    index = {t: n for n, t in enumerate(tags)}
-    rows = [index[(s.tag[0] % 2, s.tag[1])] for s in fsyst.sites]
-    x = np.array([s.tag[0] for s in fsyst.sites])
-    env = ramp_envelope(x, length, ramp)
-    return exchange_potential(np.asarray(field)[rows] * env[:, None], bhz.SPIN)
-
-
-def _disorder_potential(fsyst, disorder, seed):
-    """Onsite disorder of realisation ``seed`` (sparse)."""
-    params = bhz.default_params(**BASE)
-    if disorder == 0:
-        return None
-    dis = dict(params, disorder=disorder, disorder_seed=salt(seed))
-    return (fsyst.hamiltonian_submatrix(params=dis, sparse=True)
-            - fsyst.hamiltonian_submatrix(params=params, sparse=True))
-
-
-def _disorder_mask(fsyst, buffer):
-    """True on sites at least ``buffer`` columns from either lead."""
-    x = np.array([s.tag[0] for s in fsyst.sites])
-    return (x >= x.min() + buffer) & (x <= x.max() - buffer)
-
-
-def reflection_task(seed, length, disorder, energies, tags, fields, jobs,
-                    ramp=0.0, surrogates=None, buffer=0):
-    """Total reflection of lead 0 (both edges) for each ``(node, field)`` job.
-
-    Returns ``{"R": (njobs,), "T": (njobs, 2)}`` with the transmission
-    eigenvalues (one per edge) of each job, and ``"Y": (njobs,)``, the
-    control variate :func:`dressed_born_reflection` of each job, when
-    ``surrogates`` (one :func:`born_surrogate` per job) is given.
-    """
-    fsyst, states = _scattering(length, tuple(energies), buffer)
-    dis = _disorder_potential(fsyst, disorder, seed)
-    pots = [_tile(fsyst, tags, f, ramp, length) for f in fields]
-    R, Tn = [], []
-    for node, f in jobs:
-        pot = pots[f] if dis is None else pots[f] + dis
-        S = states.smatrix(node, pot)
-        r = S.submatrix(0, 0)
-        t = S.submatrix(1, 0)
-        R.append(np.sum(np.abs(r) ** 2))
-        Tn.append(np.sort(np.linalg.eigvalsh(t.conj().T @ t))[-2:])
-    out = {"R": np.array(R), "T": np.array(Tn)}
-    if surrogates is not None:
-        u = (np.zeros(len(fsyst.sites)) if dis is None
-             else dis.diagonal()[::states.norbs].real)
-        out["Y"] = np.array([dressed_born_reflection(s, u) for s in surrogates])
-    return out
-
-
-def born_surrogate(states, node, potential, columns):
-    """What :func:`dressed_born_reflection` needs of the clean ribbon with
-    ``potential``: lead-0 reflection ``r0``, and per site the products
-    ``m_mn(s) = sum_o y_m(s, o) psi_n(s, o)`` of the outgoing and incoming
-    lead-0 states (``dS_mn = -sum_s u_s m_mn(s)`` for onsite scalar disorder
-    ``u_s``), their weights ``|y_m(s)|^2``, ``|psi_n(s)|^2`` and the column of
-    each site."""
-    ex = states.smatrix_expansion(node, potential)
-    S = ex.smatrix
-    norbs = states.norbs
-    out = ex.outgoing[S.out_block_coords(0)].reshape(-1, len(columns), norbs)
-    inc = ex.incoming[S.in_block_coords(0)].reshape(-1, len(columns), norbs)
-    return dict(r0=S.submatrix(0, 0),
-                m=np.einsum("aso,bso->abs", out, inc),
-                w_out=np.sum(np.abs(out) ** 2, -1),
-                w_in=np.sum(np.abs(inc) ** 2, -1), columns=columns)
-
-
-def dressed_born_reflection(surrogate, u):
-    """Control variate for the disordered reflection: the first Born
-    amplitude dressed with the forward-scattering phase of each mode,
-
-        ``A_mn = -sum_s u_s m_mn(s) exp(-i [Phi_m + Phi_n](x_s))``,
-        ``Phi_n(x) = sum_{s': x_s' < x} u_s' |psi_n(s')|^2``,
-
-    (``|psi|^2 ~ 1/(hbar v)`` per column for unit-current states: ``Phi`` is
-    ``int U_1D dx / hbar v``, the phase a helical state picks up from the
-    disorder it has crossed, which the bare Born amplitude misses and which
-    is what makes single realisations differ from it), and returns
-    ``sum |r0 + A|^2 - sum |r0|^2``.  Because ``Phi`` at ``x_s`` involves only
-    columns strictly left of ``x_s``, every cross term of the mean vanishes
-    for independent zero-mean ``u_s``: the exact disorder average is the bare
-    Born value :func:`surrogate_mean`, whatever the phases.  So
-    ``R - (Y - <Y>)`` is an unbiased estimator of ``<R>`` with much less
-    variance (control variates)."""
-    cols = surrogate["columns"]
-    ncol = cols.max() + 1
-
-    def phase(w):
-        per_col = np.zeros((w.shape[0], ncol))
-        for a in range(w.shape[0]):
-            per_col[a] = np.bincount(cols, u * w[a], ncol)
-        before = np.cumsum(per_col, 1) - per_col          # columns < x only
-        return before[:, cols]
-
-    p_out, p_in = phase(surrogate["w_out"]), phase(surrogate["w_in"])
-    A = -np.einsum("abs,s,abs->ab", surrogate["m"], u,
-                   np.exp(-1j * (p_out[:, None, :] + p_in[None, :, :])))
-    r0 = surrogate["r0"]
-    return float(np.sum(np.abs(r0 + A) ** 2) - np.sum(np.abs(r0) ** 2))
-
-
-def surrogate_mean(surrogate, variance):
-    """Exact disorder average of :func:`dressed_born_reflection` for
-    independent onsite disorder of ``variance`` (a number, or one per site):
-    ``sum_s variance_s sum_mn |m_mn(s)|^2``."""
-    return float(np.sum(variance * np.sum(np.abs(surrogate["m"]) ** 2, (0, 1))))
+def _field(e, mu_bar, dmu, temperature=0.0):
+    """The case's first-order homogeneous exchange field (contact U)."""
+    return e.exchange_field(mu_bar, dmu, U, temperature)
 
 
 def _ensemble(e, length, disorder, energies, fields, jobs, n, offset,
               subtract_zero_field=True, ramp=0.0, control_variate=True,
               buffer=BUFFER):
-    """Disorder-induced, field-induced reflection per job, both edges summed.
-
-    ``R_dis = R(field, disorder) - R(0, disorder) - R(field, clean)``: the
-    zero-field term removes the time-reversal-allowed scattering between the
-    two edges (same spin, overlap of their tails: 4% of the signal at
-    W = 12, ~1e-4 at W = 16, independent of the field), the clean term the reflection at the
-    ends of the field region; the cross terms average to zero (``<U> = 0``,
-    different final edges).  ``length`` is the disordered length: the ribbon
-    has ``buffer`` disorder-free columns more at each end.
-
-    Returns ``(R_dis, R_cv, result, clean)``: per realisation and job
-    ``(n, njobs)``, the raw ``R_dis`` and, with ``control_variate``, the
-    same minus ``Y - <Y>`` of :func:`dressed_born_reflection` combined job
-    by job like ``R_dis`` (same mean, smaller variance; else ``None``).
-    """
-    energies = tuple(float(e.E_D + x) for x in energies)
-    fields = [np.asarray(f) for f in fields] + [np.zeros_like(fields[0])]
-    nodes = sorted({node for node, _ in jobs}) if subtract_zero_field else []
-    all_jobs = list(jobs) + [(node, len(fields) - 1) for node in nodes]
-    length = length + 2 * buffer
-    surrogates, means = None, None
-    if control_variate:
-        fsyst, states = _scattering(length, energies, buffer)
-        variance = disorder**2 / 12 * _disorder_mask(fsyst, buffer)
-        columns = np.array([s.tag[0] for s in fsyst.sites])
-        columns = columns - columns.min()
-        surrogates = [born_surrogate(states, node, _tile(fsyst, e.tags, fields[f],
-                                                         ramp, length), columns)
-                      for node, f in all_jobs]
-        means = np.array([surrogate_mean(sg, variance) for sg in surrogates])
-    args = (length, disorder, energies, e.tags, fields, all_jobs, ramp,
-            surrogates, buffer)
-    clean = reflection_task(0, length, 0.0, *args[2:-2])
-    res = run_ensemble(reflection_task, n, MASTER_SEED + offset, args=args)
-    zero = [len(jobs) + nodes.index(node) for node, _ in jobs] if nodes else []
-
-    def combine(R, subtract_clean):
-        out = R[:, :len(jobs)] - (clean["R"][:len(jobs)] if subtract_clean else 0)
-        return out - R[:, zero] if subtract_zero_field else out
-
-    R_dis = combine(res.data["R"], True)
-    R_cv = (None if surrogates is None
-            else R_dis - combine(res.data["Y"] - means, False))
-    return R_dis, R_cv, res, clean
-
-
-def _gauss_legendre(center, width, n=GL_NODES):
-    x, w = np.polynomial.legendre.leggauss(n)
-    return center + x * width / 2, w * width / 2
+    """:meth:`HelicalEdge.reflection_ensemble` with the case's seeds:
+    ``(R_dis, R_cv, result, clean)``."""
+    ens = e.reflection_ensemble(length, disorder, energies, fields, jobs, n,
+                                MASTER_SEED + offset,
+                                subtract_zero_field=subtract_zero_field, ramp=ramp,
+                                control_variate=control_variate, clean_margin=buffer)
+    return ens.raw, ens.corrected, ens.result, ens.clean
 
 
 # --- records -----------------------------------------------------------------
@@ -343,7 +129,7 @@ def _estimates(e, mu, dmu, disorder):
     edge-projected fluctuation sigma_1D^2 = var a sum P^2 = v^2/l enters as
     sigma_1D^2 / mu^2 (beyond the first Born order)."""
     kF = mu / BASE["A"]
-    sigma2 = e.v**2 / e.mean_free_path(disorder)
+    sigma2 = e.velocity**2 / e.mean_free_path(disorder)
     return dict(sx=2 * 0.75 * kF**2, sz=2 * kF**2 / 2, velocity=kF**2,
                 form_factor=2 * abs(BASE["B"] / BASE["M"]) * kF**2,
                 window=2 * dmu**2 / (12 * mu**2), dressing=sigma2 / mu**2)
@@ -353,7 +139,7 @@ def _backscattering_records(e, figdata):
     records = []
     dmus = np.array([0.02, 0.04, 0.08])
     ref = 1                       # dmu = 0.04 carries the component checks
-    full = [e.field(MU0, d) for d in dmus]
+    full = [_field(e, MU0, d) for d in dmus]
     jobs = [(0, f) for f in range(len(full))]
     R_raw, R_dis, res, clean = _ensemble(e, LENGTH, DISORDER, [MU0], full,
                                          jobs, N_BACK, 0)
@@ -361,8 +147,8 @@ def _backscattering_records(e, figdata):
     mean, err = R_dis.mean(0), R_dis.std(0, ddof=1) / np.sqrt(res.n)
     raw_err = R_raw.std(0, ddof=1) / np.sqrt(res.n)
     l = e.mean_free_path(DISORDER)
-    eq5 = analytic.backscattering_rate_eq5(e.v, e.lam, MU0, dmus, e.g, l) / e.v
-    shifted = backscattering_rate_eq5_shifted(e.v, e.lam, MU0, dmus, e.g, l) / e.v
+    eq5 = analytic.backscattering_rate_eq5(e.velocity, e.spin_rotation_rate, MU0, dmus, e.coupling(U), l) / e.velocity
+    shifted = backscattering_rate_eq5_shifted(e.velocity, e.spin_rotation_rate, MU0, dmus, e.coupling(U), l) / e.velocity
     # The components of the field separately, with the lattice Born rate
     # (first order in the disorder; the ensemble cannot isolate them cleanly:
     # a partial field reflects at the ends of the field region, and the
@@ -370,7 +156,7 @@ def _backscattering_records(e, figdata):
     # reflection leaves a bias of the size of the signal).
     only_x = full[ref] * np.array([1, 0, 0])
     only_z = full[ref] * np.array([0, 0, 1])
-    born = np.array([e.born(MU0, f, DISORDER) for f in full + [only_x, only_z]])
+    born = np.array([e.born_backscattering(MU0, f, DISORDER) for f in full + [only_x, only_z]])
     figdata["back"] = (dmus, mean, err, eq5, shifted, born, clean["R"])
 
     # dmu^2 law: slope of log <R_dis> with the same realisations at every dmu;
@@ -403,7 +189,7 @@ def _backscattering_records(e, figdata):
 
     est = _estimates(e, MU0, dmus[ref], DISORDER)
     syst_tol = 2 * sum(est.values())
-    common = dict(mu0=MU0, dmu=dmus[ref], U=U, g_1D=e.g, v=e.v, lam=e.lam,
+    common = dict(mu0=MU0, dmu=dmus[ref], U=U, g_1D=e.coupling(U), v=e.velocity, lam=e.spin_rotation_rate,
                   disorder=DISORDER, mean_free_path=l, printed_eq5=eq5[ref])
     rel_err = err[ref] / mean[ref]
     records.append(compare(
@@ -447,8 +233,8 @@ def _iv_ensemble(e, length, disorder, biases, n, offset):
     speckle of single realisations only adds variance)."""
     energies, weights, fields, jobs = [], [], [], []
     for b, eV in enumerate(biases):
-        fields.append(e.field(MU0, eV))
-        E, w = _gauss_legendre(MU0, eV)
+        fields.append(_field(e, MU0, eV))
+        E, w = gauss_legendre(MU0, eV, GL_NODES)
         for Ei, wi in zip(E, w):
             jobs.append((len(energies), b))
             energies.append(Ei)
@@ -459,9 +245,9 @@ def _iv_ensemble(e, length, disorder, biases, n, offset):
     nb = len(biases)
     deficit, raw = [(R / 2 * weights).reshape(res.n, nb, GL_NODES).sum(-1)
                     for R in (R_dis, R_raw)]                # per edge
-    born = np.array([[e.born(E, f, disorder).mean() for E in
-                      _gauss_legendre(MU0, eV)[0]] for eV, f in zip(biases, fields)])
-    born_deficit = length * (born * _gauss_legendre(MU0, 1.0)[1][None, :]
+    born = np.array([[e.born_backscattering(E, f, disorder).mean() for E in
+                      gauss_legendre(MU0, eV, GL_NODES)[0]] for eV, f in zip(biases, fields)])
+    born_deficit = length * (born * gauss_legendre(MU0, 1.0, GL_NODES)[1][None, :]
                              * np.asarray(biases)[:, None]).sum(-1)
     return deficit, raw, born_deficit, res.n
 
@@ -502,7 +288,7 @@ def _v3_records(e, figdata):
         c_mean, c_err = c.mean(), c.std(ddof=1) / np.sqrt(nreal)
         c_raw = (raw / biases**3).mean(1)
         l = e.mean_free_path(disorder)
-        C4 = 4 * analytic.drag_constant_C(e.v, e.lam, e.g, l)
+        C4 = 4 * analytic.drag_constant_C(e.velocity, e.spin_rotation_rate, e.coupling(U), l)
         expected = length * C4 * MU0**2
         est = _estimates(e, MU0, biases.max(), disorder)
         est["bias"] = (biases.max() / (2 * MU0)) ** 2
@@ -567,7 +353,7 @@ def _v3_records(e, figdata):
 
 def _rate_table(e, disorder, mus, dmu_ref=0.01):
     """Lattice Born backscattering per edge per nm at (mu_bar, dmu_ref)."""
-    return np.array([e.born(m, e.field(m, dmu_ref), disorder).mean() for m in mus])
+    return np.array([e.born_backscattering(m, _field(e, m, dmu_ref), disorder).mean() for m in mus])
 
 
 def _chain_records(e, figdata):
@@ -583,7 +369,7 @@ def _chain_records(e, figdata):
         return np.polyval(fit, mu_bar) * (dmu / dmu_ref) ** 2
 
     l = e.mean_free_path(DISORDER)
-    C4 = 4 * analytic.drag_constant_C(e.v, e.lam, e.g, l)
+    C4 = 4 * analytic.drag_constant_C(e.velocity, e.spin_rotation_rate, e.coupling(U), l)
     # L such that kappa = L C mu0^2 eV^2 = 1 at eV = 0.01 eV: the crossover
     # lies inside 2e-3 < eV < 0.06, well inside eV << mu0.
     L = 1.0 / (C4 * MU0**2 * 0.01**2)
@@ -635,8 +421,8 @@ def _coherent_records(e, figdata):
     # times `scale` (b_x / mu ~ 0.3; the sigma_z part, scaled alike, would
     # shift k by far more than k_F), smoothly switched on over RAMP.
     lengths = [60 + 2 * RAMP, 240 + 2 * RAMP, 480 + 2 * RAMP]
-    base = e.field(MU0, 0.04) * np.array([1, 0, 0])
-    p1 = e.born(MU0, base, DISORDER_COHERENT).mean()
+    base = _field(e, MU0, 0.04) * np.array([1, 0, 0])
+    p1 = e.born_backscattering(MU0, base, DISORDER_COHERENT).mean()
     scale = float(np.sqrt(0.7 / (480 * p1)))
     field = scale * base
     out = []
@@ -690,25 +476,23 @@ def _temperature(e, figdata):
     mu0)^2``; the field enters squared, so ``|c(T)/c(0) - 1| <= 3 pi^2 (k_B
     T/mu0)^2``: ~1 % at 40 K, while an inelastic mechanism would vanish as a
     power of T."""
-    from kwant_noneq.occupation import K_B, fermi
-    from kwant_noneq.quadrature import gauss_kronrod_grid, integrate
     temperatures = [0.0, 20.0, 40.0]
     biases = np.array([0.01, 0.02, 0.04])
     deficit = np.zeros((len(temperatures), len(biases)))
     for i, T in enumerate(temperatures):
         kT = K_B * T
         for j, eV in enumerate(biases):
-            f = e.field(MU0, eV, T)
+            f = _field(e, MU0, eV, T)
             mus = (MU0 - eV / 2, MU0 + eV / 2)
             # Fermi tails beyond 14 kT weigh < 1e-6: negligible here
             edges = np.unique([mus[0] - 14 * kT, mus[0], mus[1], mus[1] + 14 * kT])
             grid = gauss_kronrod_grid(edges, 1)
-            p = e.born(grid.energies, f, DISORDER).mean(-1)
+            p = e.born_backscattering(grid.energies, f, DISORDER).mean(-1)
             df = fermi(grid.energies, mus[1], kT) - fermi(grid.energies, mus[0], kT)
             deficit[i, j] = integrate(grid, df * p * LENGTH)[0]
     c = (deficit / biases**3).mean(1)
     l = e.mean_free_path(DISORDER)
-    expected = LENGTH * 4 * analytic.drag_constant_C(e.v, e.lam, e.g, l) * MU0**2
+    expected = LENGTH * 4 * analytic.drag_constant_C(e.velocity, e.spin_rotation_rate, e.coupling(U), l) * MU0**2
     figdata["temperature"] = (np.array(temperatures), biases, deficit, expected)
     kT_max = K_B * temperatures[-1]
     change = np.abs(c[1:] / c[0] - 1)
@@ -723,18 +507,6 @@ def _temperature(e, figdata):
         "vanishes as a power of T); tol = 3 pi^2 (k_B T/mu0)^2, the "
         "Sommerfeld bound for the degree <= 4 energy dependence (docstring)",
         absolute=True)]
-
-
-def edge_range_kernel(sites, U_contact, xi):
-    """``V_ij = U delta(y_i, y_j) exp(-(x_i - x_j)^2 / 2 xi^2) / (sqrt(2 pi) xi)``
-    [eV]: the contact interaction ``U`` smeared along the edge over ``xi``
-    [nm] with the same integral (the same ``g_1D`` for fields smooth on xi)."""
-    pos = np.array([s.pos for s in sites])
-    dx = pos[:, 0][:, None] - pos[:, 0][None, :]
-    same_row = pos[:, 1][:, None] == pos[:, 1][None, :]
-    values = np.exp(-dx**2 / (2 * xi**2)) / (np.sqrt(2 * np.pi) * xi)
-    return sp.csr_matrix(np.where(same_row & (np.abs(dx) <= 5 * xi),
-                                  U_contact * values, 0.0))
 
 
 N_SCF_DISORDER = 100   # realisations, each solved self-consistently
@@ -769,16 +541,12 @@ def _scf_disorder_records(e, figdata, n_real=N_SCF_DISORDER, eV=0.04, xi=15.0):
     ``exp(-(2 k_F xi)^2 / 2)``), and the disorder-blind result returns: the
     ratio is 1 up to realisation-to-realisation fluctuations of the field.
     """
-    from kwant_noneq.ensemble import realisation_seeds
-    from kwant_noneq.exchange import exchange_potential
-    from kwant_noneq.scattering import LeadModes
-    from kwant_noneq.scf import solve_exchange
-    fsyst, states = _scattering(LENGTH + 2 * BUFFER, (float(e.E_D + MU0),),
-                                BUFFER)
+    fsyst, states = e.scattering_states(LENGTH + 2 * BUFFER,
+                                         (float(e.dirac_energy + MU0),), BUFFER)
     # The leads are clean: every realisation's SCF shares their modes.
     lead_modes = LeadModes()
     params = bhz.default_params(**BASE)
-    mus = [e.E_D + MU0 - eV / 2, e.E_D + MU0 + eV / 2]
+    mus = [e.dirac_energy + MU0 - eV / 2, e.dirac_energy + MU0 + eV / 2]
 
     def reflection(field, dis):
         pot = exchange_potential(field, bhz.SPIN)
@@ -788,13 +556,13 @@ def _scf_disorder_records(e, figdata, n_real=N_SCF_DISORDER, eV=0.04, xi=15.0):
     seeds = realisation_seeds(MASTER_SEED + 200, n_real)
     out = {}
     for label, kw in [("contact", dict(U=U)),
-                      ("range", dict(kernel=edge_range_kernel(fsyst.sites, U, xi)))]:
+                      ("range", dict(kernel=line_range_kernel(fsyst.sites, U, xi)))]:
         clean = solve_exchange(fsyst, bhz.SPIN, mus, 0.0, params, n_panels=1,
                                tol=1e-8, lead_modes=lead_modes, **kw)
         R_step = reflection(clean.exchange_field, None)
         ratios, iterations, changes = [], [], []
         for seed in seeds:
-            dis = _disorder_potential(fsyst, DISORDER, seed)
+            dis = e.disorder_potential(fsyst, DISORDER, seed)
             p = dict(params, disorder=DISORDER, disorder_seed=salt(seed))
             sd = solve_exchange(fsyst, bhz.SPIN, mus, 0.0, p, n_panels=1, tol=1e-8,
                                 initial_field=clean.exchange_field,
@@ -806,7 +574,7 @@ def _scf_disorder_records(e, figdata, n_real=N_SCF_DISORDER, eV=0.04, xi=15.0):
                            / np.linalg.norm(clean.exchange_field))
         out[label] = (np.array(ratios), iterations, changes)
     figdata["scf_disorder"] = out
-    kF2 = 2 * MU0 / e.v
+    kF2 = 2 * MU0 / e.velocity
     common = dict(bias=eV, mu0=MU0, length=LENGTH, width=WIDTH, disorder=DISORDER,
                   seeds=[int(x) for x in seeds])
     ratios, it, ch = out["contact"]
@@ -849,9 +617,9 @@ def _figures(figdir, e, figdata):
     ax.plot(dmus, born[:3].mean(1), "s", mfc="none", label="lattice Born")
     dd = np.linspace(dmus[0] * 0.8, dmus[-1] * 1.2, 50)
     l = e.mean_free_path(DISORDER)
-    ax.loglog(dd, analytic.backscattering_rate_eq5(e.v, e.lam, MU0, dd, e.g, l) / e.v,
+    ax.loglog(dd, analytic.backscattering_rate_eq5(e.velocity, e.spin_rotation_rate, MU0, dd, e.coupling(U), l) / e.velocity,
               "k--", label="printed Eq. (5)")
-    ax.loglog(dd, backscattering_rate_eq5_shifted(e.v, e.lam, MU0, dd, e.g, l) / e.v,
+    ax.loglog(dd, backscattering_rate_eq5_shifted(e.velocity, e.spin_rotation_rate, MU0, dd, e.coupling(U), l) / e.velocity,
               "k-", label="Eq. (5) with Dirac shift (4x)")
     ax.set_xlabel("dmu [eV]"); ax.set_ylabel("<R>/L per edge [1/nm]")
     ax.set_title("backscattering ~ dmu^2"); ax.legend(fontsize=7)
@@ -917,7 +685,7 @@ def _figures(figdir, e, figdata):
 
 def run(figdir):
     figdata = {}
-    e = Edge()
+    e = make_edge()
     records = []
     records += _backscattering_records(e, figdata)
     records += _v3_records(e, figdata)
