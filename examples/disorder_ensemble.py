@@ -10,10 +10,11 @@ command again after an interruption only computes what is missing.
 
 Run::
 
-    python examples/disorder_ensemble.py [--seeds 20] [--results wire.jsonl]
+    python examples/disorder_ensemble.py [--seeds 20] [--results wire.jsonl] [--out FIG.png]
 
 Prints the clean conductance (the number of open channels, in e^2/h) and the
-disorder average <G> +- its standard error.
+disorder average <G> +- its standard error, and saves the histogram of the
+realisations (``disorder_ensemble.png``).
 """
 import argparse
 
@@ -53,6 +54,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=20, help="number of realisations")
     parser.add_argument("--master-seed", type=int, default=2024)
     parser.add_argument("--results", default=None, help="JSON-lines results file")
+    parser.add_argument("--out", default="disorder_ensemble.png", help="figure file")
     opts = parser.parse_args()
 
     args = (LENGTH, WIDTH, DISORDER, ENERGY)
@@ -62,7 +64,23 @@ def main():
     print(f"wire {LENGTH} x {WIDTH} sites, E = {ENERGY} t, disorder {DISORDER} t")
     print(f"clean conductance   G0  = {clean:.4f} e^2/h (open channels)")
     print(f"{result.n} realisations <G> = {result.mean:.4f} +- {result.stderr:.4f} e^2/h")
-    print(f"spread over realisations: {result.data.min():.4f} .. {result.data.max():.4f}")
+    print(f"spread over realisations: {result.data.min():.4f} .. {result.data.max():.4f} e^2/h")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.hist(result.data, bins="auto", color="0.7", edgecolor="k")
+    ax.axvline(result.mean, color="r", label=rf"$\langle G\rangle$ = {result.mean:.2f} "
+               rf"$\pm$ {result.stderr:.2f} $e^2/h$")
+    ax.set_xlabel("$G$ [$e^2/h$]")
+    ax.set_ylabel("realisations")
+    ax.set_title(f"{LENGTH} × {WIDTH} sites, $E$ = {ENERGY:g} $t$, disorder {DISORDER:g} $t$; "
+                 f"clean $G_0$ = {clean:.0f} $e^2/h$", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(opts.out, dpi=120)
+    print(f"figure: {opts.out}")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ lock, that the path still names the locked file; the second of two runs
 started together gets a ``RuntimeError`` ("in use").  A record lock belongs
 to the process that took it: worker processes forked during a run inherit the
 descriptor but not the lock, so they never keep a file locked after its run
-has ended.
+has ended.  `results_file_lock` takes the same lock outside a run (to copy
+a file consistently, or to keep runs off it).
 
 Orphaned workers
 ----------------
@@ -89,8 +90,9 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["run_ensemble", "load_ensemble", "repair_results", "realisation_seeds",
-           "salt", "EnsembleResult", "RepairReport", "SEED_SCHEME"]
+__all__ = ["run_ensemble", "load_ensemble", "repair_results", "results_file_lock",
+           "realisation_seeds", "salt", "EnsembleResult", "RepairReport",
+           "SEED_SCHEME"]
 
 SEED_SCHEME = ("numpy.random.SeedSequence(master_seed, spawn_key=(index,))"
                ".generate_state(1, numpy.uint64)[0]")
@@ -776,6 +778,48 @@ def repair_results(path):
         if scan.fragment:
             reasons.append((content.count(b"\n") + 1, "unterminated last line"))
         return RepairReport(path, kept, tuple(reasons), dropped)
+    finally:
+        _close_locked(fd, key)
+
+
+@contextlib.contextmanager
+def results_file_lock(path):
+    """Hold a results file's lock, as a running ensemble does.
+
+    While the ``with`` block runs, `run_ensemble` and `repair_results` on
+    this file, in this process or any other, raise ``RuntimeError`` ("in
+    use"): e.g. to copy or back up a file that no run may change meanwhile.
+    `load_ensemble` does not take the lock and still reads the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An existing results file written by `run_ensemble`.
+
+    Yields
+    ------
+    pathlib.Path
+        The file's path.
+
+    Raises
+    ------
+    ValueError
+        The file does not exist, or is not an ensemble results file.
+    RuntimeError
+        A running ensemble (or another holder of this lock) has it.
+
+    Examples
+    --------
+    >>> with results_file_lock("wire.jsonl"):
+    ...     shutil.copy("wire.jsonl", "backup.jsonl")
+    """
+    path = _check_path(path)
+    if not path.exists():
+        raise ValueError(f"results file {path} does not exist")
+    fd, key = _open_locked(path, None)
+    try:
+        _scan(path, _read_all(fd))  # ValueError unless an ensemble file
+        yield path
     finally:
         _close_locked(fd, key)
 

@@ -92,10 +92,13 @@ class SparseLU:
 
     Notes
     -----
-    The first :meth:`factor` analyses the pattern; later calls reuse that
-    analysis.  The caller guarantees that the pattern (the coordinates of the
-    COO matrix, in order; explicit zeros count) does not change, or calls
-    :meth:`factor` with ``new_pattern=True``.
+    The first :meth:`factor` analyses the pattern, unless :meth:`analyze`
+    did; later calls reuse that analysis.  The caller guarantees that the
+    pattern (the coordinates of the COO matrix, in order; explicit zeros
+    count) does not change, or calls :meth:`factor` with ``new_pattern=True``.
+    MUMPS's analysis may use the matrix's values (column matching, scaling);
+    analyse one fixed matrix of the pattern (:meth:`analyze`) when the
+    factorisations must not depend on which matrix came first.
     """
 
     def __init__(self, ordering="pord", counts=None):
@@ -106,11 +109,29 @@ class SparseLU:
         self.counts = SolverCounts() if counts is None else counts
         self._ctx = None
         self._lu = None
+        self._analysed = False    # SuperLU: the pattern was counted as analysed
         self.memory = 0           # bytes held by the factors (estimate)
 
     @property
     def factored(self):
-        return self._ctx is not None or self._lu is not None
+        return (self._ctx is not None and self._ctx.factored) or self._lu is not None
+
+    @property
+    def analysed(self):
+        """Whether a pattern's analysis is held (reused by :meth:`factor`)."""
+        return self._ctx is not None if have_mumps() else self._analysed
+
+    def analyze(self, a):
+        """Analyse the pattern of ``a`` (COO, complex) from ``a``'s values;
+        later factorisations reuse this analysis.  Drops the factors."""
+        a = sp.coo_matrix(a, dtype=complex)
+        if have_mumps():
+            self._analyze(a)
+        else:
+            self._lu = None
+            self._analysed = True
+            self.counts.analyses += 1
+        self.memory = 0
 
     def estimate_memory(self, a):
         """Bytes the factors of ``a`` will take (MUMPS analysis estimate);
@@ -135,10 +156,9 @@ class SparseLU:
             self._ctx.factor(a, ordering=self.ordering, reuse_analysis=True)
             self.memory = int(self._ctx.factor_stats.memory) * 10**6
         else:
-            if new_pattern:
+            if new_pattern or not self._analysed:
                 self.counts.analyses += 1
-            elif self._lu is None:
-                self.counts.analyses += 1
+                self._analysed = True
             self._lu = sla.splu(a.tocsc())
             self.memory = 16 * (self._lu.L.nnz + self._lu.U.nnz)
         self.counts.factorizations += 1
@@ -164,4 +184,5 @@ class SparseLU:
         """Drop the factors and the analysis (memory back)."""
         self._ctx = None
         self._lu = None
+        self._analysed = False
         self.memory = 0

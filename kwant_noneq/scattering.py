@@ -19,6 +19,17 @@ the analysis.  Potentials live on the onsite blocks of the scattering
 region, a fixed pattern, and must vanish on the lead side of the interfaces
 (they do: they act on the scattering region's orbitals only).
 
+The iteration stops at a relative accuracy ``rtol``, so a solution depends,
+below ``rtol``, on the reference and on the warm start (the node's last
+solution): on the potentials solved before.  :meth:`ScatteringStates.reset`
+forgets them (references, last solutions, measured contractions) and keeps
+what does not depend on them (lead modes, linear systems, MUMPS analyses,
+which are made from the potential-free matrix): after it, results depend only
+on the potentials asked for since, bit for bit.  A disorder ensemble that
+keeps one object per worker calls it at the start of each realisation, so a
+realisation's bits do not depend on which realisations the worker ran
+before.
+
 This uses Kwant's solver internals (``_make_linear_sys``), stable from
 Kwant 1.4 to 1.5.
 """
@@ -191,8 +202,10 @@ class ScatteringStates:
     max_factor_memory : int, optional
         Bound on the memory of kept factorisations [bytes] (default
         :func:`default_factor_memory`, half the memory available at
-        construction).  Nodes beyond it are factorised at every use and
-        dropped (slower, bounded).
+        construction).  Nodes beyond it drop their factors after each use
+        and factorise the same reference matrix again at the next (slower,
+        bounded, and the same bits as a kept factorisation, so results do not
+        depend on the memory that was free).
     rtol : float
         Default relative accuracy of the iterative solves (per column,
         ``||dx|| / ||x||`` extrapolated with the measured contraction).
@@ -205,6 +218,13 @@ class ScatteringStates:
         Solve a new potential iteratively on the kept factorisation (default)
         or factorise anew for each (the reference behaviour, analysis still
         reused).
+
+    Notes
+    -----
+    Results depend on the potentials solved since construction or the last
+    :meth:`reset` (the reference factorisation and the warm start), by less
+    than ``rtol``; for a given sequence of potentials they are the same bits
+    every time.
 
     Attributes
     ----------
@@ -321,11 +341,29 @@ class ScatteringStates:
         self._nodes = kept
 
     def release(self):
-        """Free every kept factorisation (lead modes stay)."""
+        """Free every kept factorisation (lead modes stay); forgets the
+        potentials solved so far, as :meth:`reset`."""
         for nd in self._nodes:
             nd.lu.release()
+        self.reset()
+
+    def reset(self):
+        """Forget the potentials solved so far: each node's reference
+        potential, last solution (the warm start) and measured contraction.
+
+        The lead modes, the linear systems and the MUMPS analyses stay (they
+        do not depend on any potential), as does the factors' memory: the
+        next potential asked for at a node is factorised anew (one numerical
+        factorisation, analysis reused) and becomes its reference.  After a
+        reset, results depend only on the potentials asked for since, bit for
+        bit, not on what this object solved before: call it at the start of
+        each realisation of an ensemble whose workers keep this object
+        between realisations.
+        """
+        for nd in self._nodes:
             nd.reference = None
             nd.solution = None
+            nd.contraction = None
 
     # -- potentials --------------------------------------------------------
 
@@ -368,22 +406,38 @@ class ScatteringStates:
         return y
 
     def _factor(self, nd, blocks):
-        a = self._matrix(nd, blocks)
-        if not nd.lu.factored and nd.reference is None and not nd.transient:
-            estimate = nd.lu.estimate_memory(a)
-            if self.factor_memory + estimate > self.max_factor_memory:
-                nd.transient = True
-        nd.lu.factor(a)
+        if not nd.lu.analysed:
+            # The analysis is made from the potential-free matrix, not from
+            # whichever potential comes first: MUMPS may use the values
+            # (matching, scaling), and a reused analysis must not carry the
+            # history of the node into later factorisations.
+            static = self._matrix(nd, np.zeros_like(blocks))
+            nd.lu.analyze(static)
+            if nd.reference is None and not nd.transient:
+                estimate = nd.lu.estimate_memory(static)
+                if self.factor_memory + estimate > self.max_factor_memory:
+                    nd.transient = True
+        nd.lu.factor(self._matrix(nd, blocks))
         nd.reference = blocks.copy()
         nd.contraction = None
+
+    def _release_transient(self, nd):
+        """Drop a transient node's factors; its reference stays, and is
+        factorised again at the next use (the same bits as keeping it)."""
+        if nd.transient:
+            nd.lu.release()
 
     def _solve(self, nd, blocks, b, x0, rtol, transpose=False):
         """Solve ``(A0 + P(blocks)) x = b`` on the kept factorisation."""
         if b.shape[1] == 0:
             return np.zeros_like(b)
-        if not nd.lu.factored:
+        if nd.reference is None:
             self._factor(nd, blocks)
             return nd.lu.solve(b, transpose)
+        if not nd.lu.factored:  # a transient node: its reference again
+            contraction = nd.contraction
+            self._factor(nd, nd.reference)
+            nd.contraction = contraction
         delta = blocks - nd.reference
         if not np.any(delta):
             return nd.lu.solve(b, transpose)
@@ -419,7 +473,8 @@ class ScatteringStates:
         shape ``(size, modes)``: the scattering region's orbitals first, then
         the leads' outgoing amplitudes (``linsys.indices``).  The last
         solution is cached, so asking again with the same potential costs
-        nothing, and it warm-starts the next potential's iteration."""
+        nothing, and it warm-starts the next potential's iteration (until
+        :meth:`reset`)."""
         nd = self._nodes[node]
         rtol = self.rtol if rtol is None else float(rtol)
         blocks = self._blocks(potential)
@@ -431,9 +486,7 @@ class ScatteringStates:
         x0 = nd.solution[1] if nd.solution is not None else None
         x = self._solve(nd, blocks, nd.rhs, x0, rtol)
         nd.solution = (key, x, rtol)
-        if nd.transient:
-            nd.lu.release()
-            nd.reference = None
+        self._release_transient(nd)
         return x
 
     def _solve_offblock(self, nd, potential):
@@ -497,9 +550,7 @@ class ScatteringStates:
                                         ).reshape(n * o, m)
         rtol = self.rtol if rtol is None else float(rtol)
         dx = self._solve(nd, blocks, rhs, None, rtol)
-        if nd.transient:
-            nd.lu.release()
-            nd.reference = None
+        self._release_transient(nd)
         return [dx[:self.num_orb, cols].T for cols in nd.columns]
 
     def smatrix(self, node, potential=None, rtol=None):
@@ -559,6 +610,7 @@ class ScatteringStates:
         unit[kept, np.arange(len(kept))] = 1
         rtol = self.rtol if rtol is None else float(rtol)
         adjoint = self._solve(nd, blocks, unit, None, rtol, transpose=True)
+        self._release_transient(nd)
         smatrix = SMatrix(x[kept], nd.lead_info, leads, leads)
         return SMatrixExpansion(smatrix,
                                 np.ascontiguousarray(adjoint[:self.num_orb].T),

@@ -192,12 +192,15 @@ class HelicalEdge:
     def scattering_states(self, length, energies, clean_margin=0):
         """``(fsyst, states)``: :meth:`ribbon` and its
         :class:`~kwant_noneq.scattering.ScatteringStates` at ``energies``
-        [eV, absolute].  Cached per process (the lead modes and the
-        factorisations are kept for the next call with the same arguments;
-        a kept factorisation warm-starts the next potential, so results agree
-        with a fresh object to the solver's ``rtol``)."""
-        return _ribbon_states(self.width, _params_key(self.params), length,
-                              tuple(float(E) for E in energies), clean_margin)
+        [eV, absolute].  Cached per process: the lead modes, linear systems
+        and analyses are kept for the next call with the same arguments,
+        and the states are :meth:`~kwant_noneq.scattering.ScatteringStates.reset`
+        before they are returned, so what they give depends only on the
+        potentials asked for after this call, bit for bit, not on what the
+        process solved before.  The object is shared by later calls: solve
+        what you need before the next call."""
+        return _reset_ribbon_states(self.width, _params_key(self.params), length,
+                                    tuple(float(E) for E in energies), clean_margin)
 
     def field_potential(self, fsyst, field, ramp=0.0, length=None):
         """Sparse ``h . sigma`` [eV] on a ribbon of :meth:`ribbon`: the cell
@@ -337,6 +340,15 @@ def _ribbon_states(width, params_key, length, energies, clean_margin=0):
     return fsyst, states
 
 
+def _reset_ribbon_states(width, params_key, length, energies, clean_margin=0):
+    """:func:`_ribbon_states`, reset: its results depend only on the
+    potentials asked for from now on, never on the realisations (or other
+    calls) this process solved before."""
+    fsyst, states = _ribbon_states(width, params_key, length, energies, clean_margin)
+    states.reset()
+    return fsyst, states
+
+
 def _tile(fsyst, tags, field, ramp=0.0, length=None):
     index = {t: n for n, t in enumerate(tags)}
     period = 1 + max(t[0] for t in tags) - min(t[0] for t in tags)
@@ -395,13 +407,19 @@ def reflection_task(seed, width, params, tags, length, disorder, energies,
     Returns
     -------
     dict
+        The same bits for the same arguments, whatever this process computed
+        before (the cached states are reset first).
         ``"R"`` (njobs,): total reflection; ``"T"`` (njobs, 2): the two
         largest transmission eigenvalues (one per edge); and, with
         ``surrogates``, ``"Y"`` (njobs,): the control variate
         :func:`~kwant_noneq.control_variate.dressed_born_reflection`.
     """
     key = _params_key(params)
-    fsyst, states = _ribbon_states(width, key, length, tuple(energies), clean_margin)
+    # The worker keeps the ribbon's states between realisations (lead modes,
+    # linear systems, analyses); reset, this realisation's bits depend on its
+    # seed and arguments only, not on the realisations this worker ran before.
+    fsyst, states = _reset_ribbon_states(width, key, length, tuple(energies),
+                                         clean_margin)
     dis = _disorder(fsyst, bhz.default_params(**dict(key)), disorder, seed)
     pots = [_tile(fsyst, tags, f, ramp, length) for f in fields]
     R, Tn = [], []

@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from .plotting import style as figure_style
+
 __all__ = ["Record", "RELATIONS", "compare", "all_ok", "exit_status",
            "available_cases", "run_cases", "format_table", "write_json",
            "check_writable"]
@@ -174,7 +176,8 @@ def run_cases(names, figdir, json_path=None):
 
     With ``json_path`` the records so far are written there after every
     case (and before a failing case's exception propagates), so a late
-    failure does not lose the finished cases.
+    failure does not lose the finished cases.  Every case runs inside
+    :func:`validation.plotting.style`, the figures' shared style.
     """
     figdir = pathlib.Path(figdir)
     figdir.mkdir(parents=True, exist_ok=True)
@@ -186,7 +189,8 @@ def run_cases(names, figdir, json_path=None):
         t0 = time.perf_counter()
         print(f"[{name}] running ...", flush=True)
         try:
-            out = module.run(figdir)
+            with figure_style():
+                out = module.run(figdir)
         except BaseException:
             if json_path is not None and records:
                 write_json(records, json_path)

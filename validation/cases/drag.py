@@ -30,6 +30,7 @@ from kwant_noneq.polarization import (band_density, dynamic_polarization_imag,
 from kwant_noneq.thermal import fermi, maldague_nodes
 from kwant_noneq.systems.ti_film import (TIFilm, continuum_hamiltonian, layer_projectors,
                              make_lattice_film, per_cm2)
+from validation.plotting import axis_label, plain_log_ticks, save
 from validation.records import compare
 
 CASE = "drag"
@@ -89,20 +90,24 @@ def _polarisation(figdir, plt):
     # figure
     q = np.linspace(0.01, 3.0, 200) * kf
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
-    ax[0].plot(q / kf, layer.pi_static_T0(q) / D, label="T=0 closed form")
-    ax[0].plot(q / kf, layer.pi_static(q, 100.0) / D, "--", label="T=100 K (Maldague)")
-    ax[0].set_xlabel("q / k_F"); ax[0].set_ylabel("Pi(q, 0) / D(mu)"); ax[0].legend()
+    ax[0].plot(q / kf, layer.pi_static_T0(q) / D, label="$T$ = 0, closed form")
+    ax[0].plot(q / kf, layer.pi_static(q, 100.0) / D, "--", label="$T$ = 100 K (Maldague)")
+    ax[0].set_xlabel(axis_label("$q/k_F$")); ax[0].set_ylabel(axis_label(r"$\Pi(q, 0)/D(\mu)$"))
+    ax[0].set_title(rf"$M$ = {layer.M * 1e3:g} meV, $\mu$ = {layer.mu * 1e3:.0f} meV")
+    ax[0].legend()
     qs = np.linspace(0.05, 2.2, 40) * kf
     for T in (0.1, 20.0):
         im, _, _ = layer.response(qs, 1e-5, T)
-        ax[1].plot(qs / kf, im / 1e-5, "o", ms=3, label=f"Im Pi/omega, T={T} K")
-    ax[1].plot(q / kf, layer.im_pi_slope(q), "k-", label="S(q), T=0")
+        ax[1].plot(qs / kf, im / 1e-5, "o", ms=3, label=f"numerics, $T$ = {T:g} K")
+    ax[1].plot(q / kf, layer.im_pi_slope(q), "k-", label="closed form $S(q)$, $T$ = 0")
     # S(q) ~ 1/q at small q: log axes show the divergence (a straight line)
     # and the finite-T points over the whole range; above 2 k_F it vanishes.
     ax[1].set_xscale("log"); ax[1].set_yscale("log", nonpositive="mask")
-    ax[1].set_xlabel("q / k_F"); ax[1].set_ylabel("Im Pi / omega (1/(eV^2 nm^2))")
-    ax[1].legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(figdir / "drag_polarisation.png", dpi=110); plt.close(fig)
+    ax[1].set_xlabel(axis_label("$q/k_F$"))
+    ax[1].set_ylabel(axis_label(r"$\mathrm{Im}\,\Pi(q, \omega)/\omega$", "1/(eV$^2$ nm$^2$)"))
+    ax[1].set_title(r"$\omega$ = 10 µeV: $\propto 1/q$ for $q \ll k_F$, zero above $2k_F$")
+    ax[1].legend()
+    save(fig, figdir / "drag_polarisation.png")
     return out
 
 
@@ -157,11 +162,14 @@ def _lattice(figdir, plt):
     ax.plot(xs, layer.pi_static(xs * kf, T) - layer0.pi_static(xs * kf, T), "k-",
             label="continuum (closed form, Maldague)")
     r = np.array(rows)
-    ax.plot(r[:, 0], r[:, 1], "s", label="lattice a=0.1 nm")
-    ax.plot(r[:, 0], r[:, 2], "o", label="lattice a=0.05 nm")
-    ax.plot(r[:, 0], r[:, 3], "x", label="Richardson")
-    ax.set_xlabel("q / k_F"); ax.set_ylabel("Pi(mu) - Pi(0) (1/(eV nm^2))"); ax.legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(figdir / "drag_lattice_pi.png", dpi=110); plt.close(fig)
+    ax.plot(r[:, 0], r[:, 1], "s", label="lattice, $a$ = 0.1 nm")
+    ax.plot(r[:, 0], r[:, 2], "o", label="lattice, $a$ = 0.05 nm")
+    ax.plot(r[:, 0], r[:, 3], "x", label=r"Richardson, $a \to 0$")
+    ax.set_xlabel(axis_label("$q/k_F$"))
+    ax.set_ylabel(axis_label(r"$\Pi(q, 0)|_\mu - \Pi(q, 0)|_0$", "1/(eV nm$^2$)"))
+    ax.set_title(rf"$M$ = {M * 1e3:g} meV, $\mu$ = {mu * 1e3:g} meV, $T$ = {T:g} K")
+    ax.legend()
+    save(fig, figdir / "drag_lattice_pi.png")
     return out
 
 
@@ -233,15 +241,18 @@ def _dynamic_polarisation(figdir, plt):
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for T, ls in ((0.0, "-"), (50.0, "--")):
         p = layer.pi_dynamic(0.5 * kf, ws, T)
-        ax.plot(ws / (A * 0.5 * kf), p.real / D, "k" + ls, lw=1, label=f"Re, T={T:g} K")
-        ax.plot(ws / (A * 0.5 * kf), p.imag / D, "r" + ls, lw=1, label=f"Im, T={T:g} K")
+        ax.plot(ws / (A * 0.5 * kf), p.real / D, "k" + ls, lw=1,
+                label=rf"$\mathrm{{Re}}\,\Pi$, $T$ = {T:g} K")
+        ax.plot(ws / (A * 0.5 * kf), p.imag / D, "r" + ls, lw=1,
+                label=rf"$\mathrm{{Im}}\,\Pi$, $T$ = {T:g} K")
     for ratio in (0.3, 0.6, 0.9, 1.3):
         w0 = ratio * A * 0.5 * kf
         ax.plot(ratio, kramers_kronig_real(layer, 0.5 * kf, w0, 50.0, n=120) / D, "bo", ms=4)
-    ax.plot([], [], "bo", ms=4, label="Kramers-Kronig of Im (50 K)")
-    ax.set_ylim(-3, 3); ax.set_xlabel("omega / (A q),  q = k_F/2"); ax.set_ylabel("Pi / D(mu)")
-    ax.legend(fontsize=7); ax.set_title("M=30 meV, mu=150 meV", fontsize=8)
-    fig.tight_layout(); fig.savefig(figdir / "drag_dynamic_pi.png", dpi=110); plt.close(fig)
+    ax.plot([], [], "bo", ms=4, label=r"Kramers-Kronig of $\mathrm{Im}\,\Pi$, 50 K")
+    ax.set_ylim(-3, 3); ax.set_xlabel(axis_label(r"$\omega/(Aq)$"))
+    ax.set_ylabel(axis_label(r"$\Pi(q, \omega)/D(\mu)$"))
+    ax.legend(); ax.set_title(r"$q = k_F/2$, $M$ = 30 meV, $\mu$ = 150 meV")
+    save(fig, figdir / "drag_dynamic_pi.png")
     return out
 
 
@@ -288,12 +299,14 @@ def _lattice_dynamic(figdir, plt):
                                 f"(measured 1e-4 with a = 0.05/0.025)"))
     fig, ax = plt.subplots(figsize=(4.5, 3.5))
     for region, qx, h, e in rows:
-        ax.loglog(h, e, "o-", label=f"{region}, q={qx} k_F")
+        ax.loglog(h, e, "o-", label=f"{region}, $q$ = {qx:g} $k_F$")
     h = np.array([5e-3, 6e-2])
-    ax.loglog(h, 0.4 * h ** 2, "k--", lw=0.8, label="h^2")
-    ax.set_xlabel("grid spacing h / k_F"); ax.set_ylabel("|Im Pi_grid / Im Pi_exact - 1|")
-    ax.legend(fontsize=7); fig.tight_layout()
-    fig.savefig(figdir / "drag_lattice_dynamic_pi.png", dpi=110); plt.close(fig)
+    ax.loglog(h, 0.4 * h ** 2, "k--", lw=0.8, label=r"$\propto h^2$")
+    ax.set_xlabel(axis_label("grid spacing $h/k_F$")); plain_log_ticks(ax.xaxis)
+    ax.set_ylabel(axis_label(r"$|\mathrm{Im}\,\Pi_\mathrm{grid}/\mathrm{Im}\,\Pi_\mathrm{exact} - 1|$"))
+    ax.set_title(rf"$T$ = 0, $M$ = {M * 1e3:g} meV, $\mu$ = {mu * 1e3:g} meV")
+    ax.legend()
+    save(fig, figdir / "drag_lattice_dynamic_pi.png")
     return out
 
 
@@ -420,17 +433,21 @@ def _lattice_dynamic_real(figdir, plt):
                                      vertex=pa, mu_ref=0.0) for r in ratios]
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
     ax[0].plot(ws / (A * q), [closed(q, x, 0.0) / D for x in ws], "k-", lw=1,
-               label="closed form, T=0")
-    ax[0].plot(ratios, np.array(lat) / D, "o", ms=4, label="k-grid triangles, n=200")
-    ax[0].set_xlabel("omega / (A q),  q = k_F/2"); ax[0].set_ylabel("[Re Pi(mu) - Re Pi(0)] / D(mu)")
-    ax[0].set_ylim(-3, 3); ax[0].legend(fontsize=7)
+               label="closed form, $T$ = 0")
+    ax[0].plot(ratios, np.array(lat) / D, "o", ms=4, label="$k$-grid triangles, $n$ = 200")
+    ax[0].set_xlabel(axis_label(r"$\omega/(Aq)$"))
+    ax[0].set_ylabel(axis_label(r"$[\mathrm{Re}\,\Pi|_\mu - \mathrm{Re}\,\Pi|_0]/D(\mu)$"))
+    ax[0].set_title(rf"$q = k_F/2$, $M$ = {M * 1e3:g} meV, $\mu$ = {mu * 1e3:g} meV")
+    ax[0].set_ylim(-3, 3); ax[0].legend()
     for region, qx, h, e in conv:
-        ax[1].loglog(h, e, "o-", label=f"{region}, q={qx} k_F")
+        ax[1].loglog(h, e, "o-", label=f"{region}, $q$ = {qx:g} $k_F$")
     h = np.array([5e-3, 6e-2])
-    ax[1].loglog(h, 0.4 * h ** 2, "k--", lw=0.8, label="h^2")
-    ax[1].set_xlabel("grid spacing h / k_F"); ax[1].set_ylabel("|Re Pi_grid / Re Pi_exact - 1|")
-    ax[1].legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(figdir / "drag_lattice_re_pi.png", dpi=110); plt.close(fig)
+    ax[1].loglog(h, 0.4 * h ** 2, "k--", lw=0.8, label=r"$\propto h^2$")
+    ax[1].set_xlabel(axis_label("grid spacing $h/k_F$")); plain_log_ticks(ax[1].xaxis)
+    ax[1].set_ylabel(axis_label(r"$|\mathrm{Re}\,\Pi_\mathrm{grid}/\mathrm{Re}\,\Pi_\mathrm{exact} - 1|$"))
+    ax[1].set_title("$T$ = 0")
+    ax[1].legend()
+    save(fig, figdir / "drag_lattice_re_pi.png")
     return out
 
 
@@ -504,14 +521,18 @@ def _temperature(figdir, plt):
     for dd in (10.0, 20.0, 40.0):
         res = [drag_conductivity(a, p, dd, eps, T) for T in Ts]
         c1, c2 = low_temperature_drag_coefficients(a, p, dd, eps)
-        l, = ax[0].loglog(Ts, [x.rho_xx_ohm for x in res], "o", ms=3, label=f"d={dd:g} nm")
+        l, = ax[0].loglog(Ts, [x.rho_xx_ohm for x in res], "o", ms=3, label=f"$d$ = {dd:g} nm")
         ax[0].loglog(Ts, c1 * Ts ** 2 * HBAR_OVER_E2_OHM, "-", color=l.get_color(), lw=0.8)
         ax[1].loglog(Ts, [-x.rho_yx_ohm for x in res], "o", ms=3, color=l.get_color())
         ax[1].loglog(Ts, -c2 * Ts ** 2 * HBAR_OVER_E2_OHM, "-", color=l.get_color(), lw=0.8)
-    ax[0].set_xlabel("T (K)"); ax[0].set_ylabel("rho_D^xx (Ohm)"); ax[0].legend(fontsize=7)
-    ax[1].set_xlabel("T (K)"); ax[1].set_ylabel("-rho_D^yx (Ohm)")
-    ax[0].set_title("points: numerics; lines: exact T^2 limit", fontsize=8)
-    fig.tight_layout(); fig.savefig(figdir / "drag_temperature.png", dpi=110); plt.close(fig)
+    for panel in ax:
+        panel.set_xlabel(axis_label("$T$", "K")); plain_log_ticks(panel.xaxis)
+    ax[0].set_ylabel(axis_label(r"$\rho_D^{xx}$", "Ω")); ax[0].legend()
+    ax[1].set_ylabel(axis_label(r"$-\rho_D^{yx}$", "Ω"))
+    ax[0].set_title("points: numerics; lines: exact $T^2$ limit")
+    ax[1].set_title(rf"$n$ = $10^{{12}}$ cm$^{{-2}}$, $M$ = {a.M * 1e3:g} meV, "
+                    rf"$\varepsilon_r$ = {eps:g}, $\tau$ = {a.tau:g} ps")
+    save(fig, figdir / "drag_temperature.png")
     return out
 
 
@@ -551,12 +572,15 @@ def _separation(figdir, plt):
     fig, ax = plt.subplots(figsize=(4.5, 3.5))
     for eps, T in ((1.0, 0.1), (20.0, 0.1)):
         rho = [drag_conductivity(a, p, dd, eps, T).rho_xx for dd in ds]
-        l, = ax.loglog(ds, rho, "o", ms=3, label=f"eps_r={eps:g}")
+        qtf = 2 * np.pi * COULOMB * D / eps
+        l, = ax.loglog(ds, rho, "o", ms=3,
+                       label=rf"$\varepsilon_r$ = {eps:g}, $q_{{TF}}$ = {qtf:.2g}/nm")
         ax.loglog(ds, [drag_resistivity_large_d(T, dd, eps, kf, kf) for dd in ds], "-",
                   color=l.get_color(), lw=0.8)
-    ax.set_xlabel("d (nm)"); ax.set_ylabel("rho_D^xx (hbar/e^2), T = 0.1 K")
-    ax.set_title("lines: d^-4 law (q_TF d >> 1)", fontsize=8); ax.legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(figdir / "drag_separation.png", dpi=110); plt.close(fig)
+    ax.set_xlabel(axis_label("$d$", "nm")); plain_log_ticks(ax.xaxis)
+    ax.set_ylabel(axis_label(r"$\rho_D^{xx}$", r"$\hbar/e^2$"))
+    ax.set_title(r"$T$ = 0.1 K; lines: $d^{-4}$ law ($q_{TF}\,d \gg 1$)"); ax.legend()
+    save(fig, figdir / "drag_separation.png")
     return out
 
 
@@ -629,19 +653,24 @@ def _magnetisation(figdir, plt):
             store[n_cm2] = (mps[i], abs(vals[-1] / vals[i]))
             if scr == "dynamic":
                 l, = ax[0].plot(mps * 1e3, vals / vals[i], "o-", ms=3,
-                                label=f"n={n_cm2:.0e} cm^-2, peak {abs(vals[i]):.1e} Ohm")
+                                label=rf"$n$ = {n_cm2 / 1e12:g} $\times 10^{{12}}$ cm$^{{-2}}$, "
+                                      f"peak {abs(vals[i]):.1e} Ω")
             else:
                 ax[0].plot(mps * 1e3, vals / vals[i], ":", lw=0.8, color=l.get_color())
-    ax[0].set_xscale("log"); ax[0].set_xlabel("M_p (meV)"); ax[0].set_ylabel("rho_D^yx / peak value")
-    ax[0].legend(fontsize=7)
-    ax[0].set_title("T=5 K, d=10 nm, eps_r=20, tau=0.1 ps (dotted: static screening)", fontsize=7)
+    ax[0].set_xscale("log"); ax[0].set_xlabel(axis_label("$M_p$", "meV"))
+    ax[0].set_ylabel(axis_label(r"$\rho_D^{yx}/\rho_D^{yx}(\mathrm{peak})$"))
+    ax[0].legend()
+    ax[0].set_title(rf"$T$ = {T:g} K, $d$ = {d:g} nm, $\varepsilon_r$ = {eps:g}, $\tau$ = "
+                    f"{PAPER['tau']:g} ps (dotted: static screening)")
     # Fig. 3(a)-like: density dependence for three separations.
     ns = np.geomspace(0.2e12, 3e12, 7)
     for dd in (10.0, 20.0, 40.0):
         vals = [TIFilm(n_a=per_cm2(x), n_p=per_cm2(x), d=dd).drag(T).rho_yx_ohm for x in ns]
-        ax[1].loglog(ns, -np.array(vals), "o-", ms=3, label=f"d={dd:g} nm")
-    ax[1].set_xlabel("n (cm^-2)"); ax[1].set_ylabel("-rho_D^yx (Ohm), M_p=10 meV"); ax[1].legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(figdir / "drag_magnetisation.png", dpi=110); plt.close(fig)
+        ax[1].loglog(ns / 1e12, -np.array(vals), "o-", ms=3, label=f"$d$ = {dd:g} nm")
+    ax[1].set_xlabel(axis_label("$n$", "$10^{12}$ cm$^{-2}$")); plain_log_ticks(ax[1].xaxis)
+    ax[1].set_ylabel(axis_label(r"$-\rho_D^{yx}$", "Ω")); ax[1].legend()
+    ax[1].set_title(rf"$M_a = M_p$ = {TIFilm.M_p * 1e3:g} meV, $n_a = n_p$")
+    save(fig, figdir / "drag_magnetisation.png")
     lo, hi = sharp[1e11], sharp[1e12]
     ratio = lo[1] / hi[1]
     dlo, dhi = sharp_dyn[1e11], sharp_dyn[1e12]

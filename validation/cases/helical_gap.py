@@ -272,8 +272,8 @@ def _band_panel(ax, e, state, zoom):
         E = np.array([edge_states(e.bands, k0 + d, e.dirac_energy, orbs, pot)[0] for d in dk])
         ax.plot(dk / e.bands.period, (E - e.dirac_energy) * 1e6, style, lw=1.2)
         ax.plot([], [], style, label=label)
-    ax.set_xlabel("k - k_Dirac (1/nm)" if zoom else "k (1/nm)")
-    ax.set_ylabel("E - E_D (µeV)")
+    ax.set_xlabel("$k - k_D$ [1/nm]" if zoom else "$k$ [1/nm]")
+    ax.set_ylabel("$E - E_D$ [µeV]")
     ax.legend(fontsize=7)
 
 
@@ -288,14 +288,14 @@ def _figures(figdir, e, figdata):
         xs = np.asarray(xs)
         ax.loglog(xs / xs[1], gaps, "o", label=f"{name} (lattice)")
         ax.loglog(xs / xs[1], gaps[1] * (xs / xs[1]) ** exp, "-", lw=0.8)
-    ax.set_xlabel("x / x_0"); ax.set_ylabel("gap (eV)")
+    ax.set_xlabel("$x/x_0$"); ax.set_ylabel("gap [eV]")
     ax.set_title("gap scaling: lines Eq. (4) exponents"); ax.legend(fontsize=7)
 
     ax = axes[0, 1]
     rows = np.array(figdata["scf"])
     ax.plot(rows[:, 1], rows[:, 3] / rows[:, 2] - 1, "o", label="lattice SCF/first - 1")
     ax.plot(rows[:, 1], rows[:, 4], "-", label="g dmu / (2 pi v mu)")
-    ax.set_xlabel("g_1D (eV nm)"); ax.set_title("self-consistency correction")
+    ax.set_xlabel(r"$g_\mathrm{1D}$ [eV nm]"); ax.set_title("self-consistency correction")
     ax.legend(fontsize=7)
 
     ax = axes[0, 2]
@@ -306,13 +306,13 @@ def _figures(figdir, e, figdata):
     ax.plot([0.1], [gp], "s", label="generic lattice")
     ax.plot([0.1], [general], "+", ms=12, label="generic: generalised")
     ax.plot([0.1], [eq4], "v", label="generic: Eq. (4)")
-    ax.set_xlabel("mu (eV)"); ax.set_ylabel("gap (eV)"); ax.legend(fontsize=7)
+    ax.set_xlabel(r"$\mu$ [eV]"); ax.set_ylabel("gap [eV]"); ax.legend(fontsize=7)
 
     _band_panel(axes[1, 0], e, _state(e, 0.1, 0.01, 2.0), zoom=True)
-    axes[1, 0].set_title("lambda = 0.5: gap (curves about their Dirac points)")
+    axes[1, 0].set_title(r"$\lambda$ = 0.5: gap (curves about their Dirac points)")
     e0, st0 = figdata["lambda0"]
     _band_panel(axes[1, 1], e0, st0, zoom=False)
-    axes[1, 1].set_title("lambda = 0: the Dirac point only moves")
+    axes[1, 1].set_title(r"$\lambda$ = 0: the Dirac point only moves")
 
     ax = axes[1, 2]
     syst, fin, h_hom, x, bottom = figdata["finite"]
@@ -320,7 +320,7 @@ def _figures(figdir, e, figdata):
     hx = [fin.exchange_field[bottom & (x == c)].sum(0)[0] for c in cols]
     ax.plot(cols, hx, "o-", ms=3, label="finite ribbon (SCF)")
     ax.axhline(h_hom[0], color="k", label="homogeneous")
-    ax.set_xlabel("column"); ax.set_ylabel("bottom-edge h_x (eV)")
+    ax.set_xlabel("column"); ax.set_ylabel("bottom-edge $h_x$ [eV]")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(figdir / "helical_gap.png", dpi=110)

@@ -621,16 +621,16 @@ def _figures(figdir, e, figdata):
               "k--", label="printed Eq. (5)")
     ax.loglog(dd, backscattering_rate_eq5_shifted(e.velocity, e.spin_rotation_rate, MU0, dd, e.coupling(U), l) / e.velocity,
               "k-", label="Eq. (5) with Dirac shift (4x)")
-    ax.set_xlabel("dmu [eV]"); ax.set_ylabel("<R>/L per edge [1/nm]")
-    ax.set_title("backscattering ~ dmu^2"); ax.legend(fontsize=7)
+    ax.set_xlabel(r"$\delta\mu$ [eV]"); ax.set_ylabel(r"$\langle R\rangle/L$ per edge [1/nm]")
+    ax.set_title(r"backscattering $\propto \delta\mu^2$"); ax.legend(fontsize=7)
 
     ax = axes[0, 1]
     for name, L, dis, biases, d, de, bd, c in figdata["iv"]:
         ax.errorbar(biases, d, de, fmt="o", label=f"{name}: ensemble")
         vv = np.linspace(0, biases[-1] * 1.1, 50)
         ax.plot(vv, c * vv**3, "-", lw=0.8)
-    ax.set_xlabel("eV [eV]"); ax.set_ylabel("eV - I h/e per edge [eV]")
-    ax.set_title("nearly ballistic deficit; lines L (4C) mu0^2 (eV)^3")
+    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$eV - Ih/e$ per edge [eV]")
+    ax.set_title(r"nearly ballistic deficit; lines $L\,(4C)\,\mu_0^2 (eV)^3$")
     ax.legend(fontsize=7)
 
     ax = axes[0, 2]
@@ -641,13 +641,13 @@ def _figures(figdir, e, figdata):
     ax.loglog(vv, vv, "k:", lw=0.8, label="ballistic I = V")
     ax.loglog(vv, analytic.current_eq9_resistive(vv, MU0, L, C4), "k--", lw=0.8,
               label="resistive I^3 ~ V")
-    ax.set_xlabel("eV [eV]"); ax.set_ylabel("I h/e per edge [eV]")
-    ax.set_title(f"crossover, L = {L:.2g} nm"); ax.legend(fontsize=7)
+    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$Ih/e$ per edge [eV]")
+    ax.set_title(f"crossover, $L$ = {L:.2g} nm"); ax.legend(fontsize=7)
 
     ax = axes[1, 0]
     ax.plot(mus, table, "o", label="lattice Born")
     ax.plot(mus, C4 * mus**2 * 0.01**2, "k-", label="4 C mu^2 dmu^2")
-    ax.set_xlabel("mu_bar [eV]"); ax.set_ylabel("p [1/nm] at dmu = 0.01 eV")
+    ax.set_xlabel(r"$\bar\mu$ [eV]"); ax.set_ylabel(r"$p$ at $\delta\mu$ = 0.01 eV [1/nm]")
     ax.set_title("rate used by the chain"); ax.legend(fontsize=7)
 
     ax = axes[1, 1]
@@ -658,8 +658,8 @@ def _figures(figdir, e, figdata):
     LL = np.linspace(0, Ls[-1], 50)
     ax.plot(LL, 1 / (1 + LL * p), "k-", label="classical 1/(1 + L p)")
     ax.plot(LL, np.exp(-LL * p), "k--", label="exp(-L p)")
-    ax.set_xlabel("effective field length [nm]"); ax.set_ylabel("T per edge")
-    ax.set_title(f"phase-coherent edge localises (sigma_x field x{scale:.0f})"); ax.legend(fontsize=7)
+    ax.set_xlabel("effective field length [nm]"); ax.set_ylabel("$T$ per edge")
+    ax.set_title(rf"phase-coherent edge localises ($\sigma_x$ field $\times${scale:.0f})"); ax.legend(fontsize=7)
 
     ax = axes[1, 2]
     temps, biases, deficit, expected = figdata["temperature"]
@@ -667,15 +667,15 @@ def _figures(figdir, e, figdata):
     for T, d, m in zip(temps, deficit, "os^"):
         ax.plot(biases, d, m, mfc="none", label=f"T = {T:g} K (lattice Born)")
     ax.plot(vv, expected * vv**3, "k-", lw=0.8, label="L (4C) mu0^2 (eV)^3, T = 0")
-    ax.set_xlabel("eV [eV]"); ax.set_ylabel("eV - I h/e per edge [eV]")
-    ax.set_title("I-V deficit at several T: persists as T -> 0")
+    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$eV - Ih/e$ per edge [eV]")
+    ax.set_title(r"$I$-$V$ deficit at several $T$: persists as $T \to 0$")
     ax.legend(fontsize=7)
     ax = axes[0, 3]
     for x, (label, (ratios, _, _)) in enumerate(figdata["scf_disorder"].items()):
         ax.plot(np.full(len(ratios), x), ratios, "o", mfc="none")
     ax.axhline(1, color="k", ls=":", lw=0.8)
     ax.set_xticks([0, 1], ["contact U", "range 15 nm"])
-    ax.set_ylabel("R_dis(own SCF field) / R_dis(disorder-blind field)")
+    ax.set_ylabel(r"$R_\mathrm{dis}$(own SCF field)/$R_\mathrm{dis}$(disorder-blind field)")
     ax.set_title("field self-consistent in each realisation")
     axes[1, 3].axis("off")
     fig.tight_layout()

@@ -16,6 +16,7 @@ from kwant_noneq.nonlinear_hall import (bcd_conductivity, enh_pt_conductivity,
                                         inh_conductivity, screened_interaction)
 from kwant_noneq.systems.dirac2d import (h_pt_continuum, h_pt_flavour, h_t_flavours,
                              paper_parameters, spin_operators_pt)
+from validation.plotting import axis_label, save, scaled_ticks
 from validation.records import compare
 
 CASE = "nonlinear_hall"
@@ -399,14 +400,12 @@ def sbp_records_and_figure(figdir):
         vm = np.abs(data).max()
         im = ax.imshow(data, origin="lower", extent=ext, cmap="RdBu_r",
                        vmin=-vm, vmax=vm)
-        ax.set_title(lab + " (nm/eV)")
-        ax.set_xlabel("$k_x$ (1/nm)")
-        ax.set_ylabel("$k_y$ (1/nm)")
-        fig.colorbar(im, ax=ax)
+        ax.set_title(lab)
+        ax.set_xlabel(axis_label("$k_x$", "1/nm"))
+        ax.set_ylabel(axis_label("$k_y$", "1/nm"))
+        fig.colorbar(im, ax=ax, label=axis_label(lab.split()[1], "nm/eV"))
     fig.suptitle("Fig. 2: SBP of $H_{PT}$, conduction band (Eq. 5)")
-    fig.tight_layout()
-    fig.savefig(figdir / "nonlinear_hall_fig2_sbp.png", dpi=110)
-    plt.close(fig)
+    save(fig, figdir / "nonlinear_hall_fig2_sbp.png")
     return recs
 
 
@@ -436,46 +435,49 @@ def figure3(figdir):
     fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
     mev = 1e3
     ax[0, 0].plot(mus_line * mev, an.enh_t(mus_line, DELTA, HV, a, TAU, V0)[:, 0, 1, 1],
-                  "r-", label=r"$\sigma_{ENH}^{(T)}$ first order, $V_0$")
+                  "r-", label=r"$\sigma_\mathrm{ENH}^{(T)}$ first order, $V_0$")
     ax[0, 0].plot(mus_line * mev, an.bcd_t(mus_line, DELTA, HV, a, TAU)[:, 0, 1, 1],
-                  "b-", label=r"$\sigma_{BCD}$ first order")
+                  "b-", label=r"$\sigma_\mathrm{BCD}$ first order")
     ax[0, 0].plot(mus * mev, num["ENH_T"], "ro", ms=4, label="numerics, contact $V_0$")
     ax[0, 0].plot(mus * mev, num["ENH_T_q"], "gs", ms=4,
                   label=r"numerics, screened $V_q$, $q_s$ = 0.2/nm")
     ax[0, 0].plot(mus * mev, num["BCD"], "bo", ms=4)
-    ax[0, 0].set_title(r"(a) $H_T$: $\sigma^{xyy}$ (A nm/V$^2$), $\tau$ = 0.5 ps")
+    ax[0, 0].set_title(r"(a) $H_T$, $\tau$ = 0.5 ps")
+    ax[0, 0].set_ylabel(axis_label(r"$\sigma^{xyy}$", "$10^{-3}$ A nm/V$^2$"))
+    scaled_ticks(ax[0, 0].yaxis, 1e-3)
     ax[1, 0].plot(mus_line * mev, an.enh_pt(mus_line, DELTA, HV, a, V0)[:, 0, 1, 0],
-                  "r-", label=r"$\sigma_{ENH}^{(PT)}$ first order, $V_0$")
+                  "r-", label=r"$\sigma_\mathrm{ENH}^{(PT)}$ first order, $V_0$")
     ax[1, 0].plot(mus_line * mev, an.inh_pt(mus_line, DELTA, HV, a)[:, 0, 1, 0],
-                  "b-", label=r"$\sigma_{INH}$ first order")
+                  "b-", label=r"$\sigma_\mathrm{INH}$ first order")
     ax[1, 0].plot(mus * mev, num["ENH_PT"], "ro", ms=4, label="numerics, contact $V_0$")
     ax[1, 0].plot(mus * mev, num["ENH_PT_q"], "gs", ms=4,
                   label=r"numerics, screened $V_q$")
     ax[1, 0].plot(mus * mev, num["INH"], "bo", ms=4)
-    ax[1, 0].set_title(r"(c) $H_{PT}$: $\sigma^{xyx}$ (A nm/V$^2$)")
+    ax[1, 0].set_title(r"(c) $H_{PT}$")
+    ax[1, 0].set_ylabel(axis_label(r"$\sigma^{xyx}$", "$10^{-5}$ A nm/V$^2$"))
+    scaled_ticks(ax[1, 0].yaxis, 1e-5)
     scales = np.logspace(-1, 1, 41)
-    for axx, ratio, lab in ((ax[0, 1], num["ENH_T"] / num["BCD"],
-                             r"(b) $|\sigma_{ENH}^{(T)}/\sigma_{BCD}|$"),
-                            (ax[1, 1], num["ENH_PT"] / num["INH"],
-                             r"(d) $|\sigma_{ENH}^{(PT)}/\sigma_{INH}|$")):
+    for axx, ratio, lab, panel in (
+            (ax[0, 1], num["ENH_T"] / num["BCD"],
+             r"$|\sigma_\mathrm{ENH}^{(T)}/\sigma_\mathrm{BCD}|$", "(b)"),
+            (ax[1, 1], num["ENH_PT"] / num["INH"],
+             r"$|\sigma_\mathrm{ENH}^{(PT)}/\sigma_\mathrm{INH}|$", "(d)")):
         grid = np.abs(ratio)[None, :] * scales[:, None]
         im = axx.pcolormesh(mus * mev, scales, grid, shading="nearest",
                             norm=LogNorm(vmin=grid.min(), vmax=grid.max()),
                             cmap="viridis")
         axx.contour(mus * mev, scales, grid, levels=[1.0], colors="w")
         axx.set_yscale("log")
-        axx.set_ylabel(r"interaction $V/V_0$")
-        axx.set_title(lab + " (signs opposite); white: ratio 1")
-        fig.colorbar(im, ax=axx)
+        axx.set_ylabel(axis_label("interaction $V/V_0$"))
+        axx.set_title(f"{panel} {lab} (signs opposite); white: ratio 1")
+        fig.colorbar(im, ax=axx, label=lab)
     for a_ in ax.ravel():
-        a_.set_xlabel(r"$\mu$ (meV)")
+        a_.set_xlabel(axis_label(r"$\mu$", "meV"))
     for a_ in (ax[0, 0], ax[1, 0]):
-        a_.legend(fontsize=7)
-    fig.suptitle(r"Fig. 3: $\Delta$ = 50 meV, v = 4e5 m/s, $\alpha/\hbar v$ = 0.1, "
-                 r"$V_0 = e^2/(4\pi\epsilon_0 q_s)$ = 7.2 eV nm$^2$, $q_s$ = 0.2/nm, T = 0")
-    fig.tight_layout()
-    fig.savefig(figdir / "nonlinear_hall_fig3.png", dpi=110)
-    plt.close(fig)
+        a_.legend()
+    fig.suptitle(r"Fig. 3: $\Delta$ = 50 meV, $v$ = 4$\times 10^5$ m/s, $\alpha/\hbar v$ = 0.1, "
+                 r"$V_0 = e^2/(4\pi\epsilon_0 q_s)$ = 7.2 eV nm$^2$, $q_s$ = 0.2/nm, $T$ = 0")
+    save(fig, figdir / "nonlinear_hall_fig3.png")
     # Sign/ratio records of Fig. 3.
     # Sign/ratio claims as fractions of the curve on which they hold: a
     # number in [0, 1] in the lattice column, the paper's 1 ("everywhere")
