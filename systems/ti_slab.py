@@ -863,24 +863,10 @@ def decay_roots(params, a=0.5, energy=None):
 def decay_factor(params, a=0.5, energy=None):
     """Decay factor per layer of the surface state at Gamma.
 
-    The z chain of the slab at ``k = 0`` (layer block ``h``, hopping
-    ``t = H[l + 1, l]``) has solutions ``psi_l = z^l chi`` with
-    ``det(t + (h - E) z + t^dagger z^2) = 0``; the surface state at the
-    Dirac energy ``E`` is built from the roots with ``|z| < 1``
-    (:func:`decay_roots`), and the slowest of them sets the hybridisation
-    of top and bottom: ``gap(N) ~ |z|^N |cos(N arg z + beta)|`` (an
-    oscillating decay when the root is complex, as for Bi2Se3 with
-    ``a = 0.5 nm``).
-
-    Parameters
-    ----------
-    params : dict
-        As :func:`default_params`.
-    a : float
-        Lattice constant [nm].
-    energy : float or None
-        Energy [eV]; default the Dirac energy ``C + D1 M / B1`` of the
-        semi-infinite continuum model.
+    The slowest decaying root of :func:`decay_roots` (same parameters):
+    it sets the hybridisation of top and bottom, ``gap(N) ~ |z|^N
+    |cos(N arg z + beta)|`` (an oscillating decay when the root is complex,
+    as for Bi2Se3 with ``a = 0.5 nm``).
 
     Returns
     -------
