@@ -21,35 +21,8 @@ import time
 
 import kwant
 
-from kwant_noneq.ensemble import run_ensemble, salt
-
-
-def make_wire(length, width, disorder, disorder_salt):
-    """Disordered wire with two clean leads, as an unfinalized Builder.
-
-    Site energy ``4 + disorder * (u - 1/2)``, ``u`` uniform in [0, 1) from
-    ``kwant.digest.uniform(repr(site.tag), disorder_salt)``; hopping -1.
-    """
-    lat = kwant.lattice.square(norbs=1)
-    syst = kwant.Builder()
-
-    def onsite(site):
-        return 4 + disorder * (kwant.digest.uniform(repr(site.tag), disorder_salt) - 0.5)
-
-    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
-    syst[lat.neighbors()] = -1
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(width))] = 4
-    lead[lat.neighbors()] = -1
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
-    return syst
-
-
-def wire_conductance(seed, length, width, disorder, energy):
-    """Two-terminal conductance (units e^2/h) of one disorder realisation."""
-    fsyst = make_wire(length, width, disorder, salt(seed)).finalized()
-    return kwant.smatrix(fsyst, energy).transmission(1, 0)
+from kwant_noneq.ensemble import run_ensemble
+from kwant_noneq.systems.wire import wire_conductance
 
 
 def nothing(seed):

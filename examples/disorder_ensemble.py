@@ -18,35 +18,12 @@ realisations (``disorder_ensemble.png``).
 """
 import argparse
 
-import kwant
-
-from kwant_noneq.ensemble import run_ensemble, salt
+from kwant_noneq.ensemble import run_ensemble
+# The builder factory and task: any picklable function of the seed works the
+# same (build the system inside it from the seed; only the arguments travel).
+from kwant_noneq.systems.wire import wire_conductance as conductance
 
 LENGTH, WIDTH, DISORDER, ENERGY = 60, 20, 1.5, 1.0  # sites, sites, t, t
-
-
-def make_wire(length, width, disorder, disorder_salt):
-    """Unfinalized Builder of the disordered wire with two clean leads."""
-    lat = kwant.lattice.square(norbs=1)
-    syst = kwant.Builder()
-
-    def onsite(site):
-        return 4 + disorder * (kwant.digest.uniform(repr(site.tag), disorder_salt) - 0.5)
-
-    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
-    syst[lat.neighbors()] = -1
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(width))] = 4
-    lead[lat.neighbors()] = -1
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
-    return syst
-
-
-def conductance(seed, length, width, disorder, energy):
-    """Conductance (e^2/h) of one realisation; the system is built in the worker."""
-    fsyst = make_wire(length, width, disorder, salt(seed)).finalized()
-    return kwant.smatrix(fsyst, energy).transmission(1, 0)
 
 
 def main():

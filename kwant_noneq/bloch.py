@@ -107,6 +107,42 @@ class BandCrossings:
         return len(self.k)
 
 
+#: Crossings of one energy closer than this in k are one degenerate
+#: crossing (Newton converges to ~1e-14; distinct crossings of distinct
+#: bands lie far apart on any k-grid that brackets them).
+_SAME_K = 1e-9
+
+
+def _degenerate_groups(node, k):
+    """Index arrays of crossings at the same energy node and the same k."""
+    order = np.lexsort((k, node))
+    groups, start = [], 0
+    for i in range(1, len(order) + 1):
+        if (i == len(order) or node[order[i]] != node[order[i - 1]]
+                or k[order[i]] - k[order[i - 1]] > _SAME_K):
+            if i - start > 1:
+                groups.append(order[start:i])
+            start = i
+    return groups
+
+
+def _merge_degenerate(node, k):
+    """Put degenerate crossings at exactly one k.
+
+    Bands degenerate at every k (the two surfaces of a slab with inversion
+    and time reversal, two decoupled copies of a system) cross an energy at
+    the same k, which Newton finds for each band separately, to ~1e-14.
+    ``eigh`` at two such nearby k returns two unrelated bases of the
+    degenerate subspace, so the two "states" need not be orthogonal (both
+    could be the same one, and the density counts one surface twice and the
+    other not at all).  At one common k they are one orthonormal basis.
+    """
+    k = k.copy()
+    for g in _degenerate_groups(node, k):
+        k[g] = k[g].mean()
+    return k
+
+
 class BandCrossingError(ValueError, RuntimeError):
     """Band crossings at the given energies could not be located (a
     ValueError: the energies or parameters put them where crossings are
@@ -353,12 +389,19 @@ class BlochHamiltonian:
             return BandCrossings(node, k, band)
         target = energies[node]
         idx = np.arange(len(k))
+        scale = 1e-9 * max(1.0, self._onsite_scale())
         for _ in range(newton_steps):
             e, ub, v = self._states_at(k, band, potential)
-            k = k - (e[idx, band] - target) / v
+            miss = e[idx, band] - target
+            # Newton converges quadratically: once the miss is a thousandth
+            # of the acceptance, a further step only costs a dense eigh.
+            if np.max(np.abs(miss)) <= 1e-3 * scale:
+                break
+            k = k - miss / v
+        k = _merge_degenerate(node, k)
         e, ub, v = self._states_at(k, band, potential)
+        ub, v = self._degenerate_velocity_basis(node, k, ub, v)
         err = np.abs(e[idx, band] - target)
-        scale = 1e-9 * max(1.0, self._onsite_scale())
         if np.max(err, initial=0.0) > scale:
             raise BandCrossingError(self._crossing_failure(
                 e, band, k, target, err, scale, nk))
@@ -462,6 +505,24 @@ class BlochHamiltonian:
                 share.append(1.0 / len(group))
         return (np.array(owner), np.array(states).reshape(len(owner), -1),
                 np.array(share), velocities)
+
+    def _degenerate_velocity_basis(self, node, k, states, v):
+        """Within each degenerate crossing (:func:`_degenerate_groups`), the
+        basis that diagonalises the velocity (the branches that continue
+        through the degeneracy, by degenerate perturbation theory in ``k``):
+        each state then has a definite velocity, whose sign decides its
+        filling."""
+        groups = _degenerate_groups(node, k)
+        if not groups:
+            return states, v
+        states, v = states.copy(), v.copy()
+        for g in groups:
+            U = states[g].T                                   # (size, m)
+            vop = self.derivative(k[g[:1], None])[0, 0]
+            w, R = np.linalg.eigh(U.conj().T @ vop @ U)
+            states[g] = (U @ R).T
+            v[g] = w
+        return states, v
 
     def _states_at(self, k, band, potential):
         """Energies, the states of ``band`` and their velocities at 1D ``k``."""

@@ -54,7 +54,8 @@ from .occupation import K_B, check_reservoirs
 from .params import allow_extra_params as allow_extra, check_params, system_parameters
 from .scattering import uniform_norbs
 
-__all__ = ["TransverseDensity", "TransverseLocalDensity", "momentum_rule"]
+__all__ = ["TransverseDensity", "TransverseLocalDensity", "momentum_rule",
+           "coarse_rule_average"]
 
 RULES = ("uniform", "gauss")
 
@@ -92,6 +93,43 @@ def momentum_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi)):
     x, w = np.polynomial.legendre.leggauss(n)
     return (0.5 * (hi + lo) + 0.5 * (hi - lo) * x,
             0.5 * (hi - lo) * w / (2 * np.pi))
+
+
+def coarse_rule_average(values, extra, weights, rule="uniform",
+                        momentum_range=(-np.pi, np.pi)):
+    """The coarser rule's average, for the momentum-quadrature estimate.
+
+    Parameters
+    ----------
+    values : array (n_nodes, ...)
+        The integrand at the nodes of :func:`momentum_rule` (any unit).
+    extra : array (n_extra, ...)
+        ``'gauss'``: the integrand at the ``n // 2``-point rule's nodes
+        (companions); ignored for ``'uniform'``.
+    weights : array (n_nodes,)
+        The rule's weights.
+    rule, momentum_range :
+        As for :func:`momentum_rule`.
+
+    Returns
+    -------
+    ndarray or None
+        ``'uniform'`` with an even number of intervals: the nested rule of
+        twice the spacing (the even-numbered nodes, no extra evaluation);
+        ``'gauss'``: the ``n // 2``-point rule on ``extra``.  ``None`` where
+        the rule has no estimate (odd ``n``, or ``n = 1``).  The estimate
+        of the finer rule's error is ``|average - coarse|``.
+    """
+    values = np.asarray(values)
+    if rule == "uniform":
+        n = len(weights) if _whole_zone(*momentum_range) else len(weights) - 1
+        if n % 2:
+            return None
+        return 2 * np.tensordot(np.asarray(weights)[0::2], values[0::2], axes=1)
+    if not len(extra):
+        return None
+    _, w = momentum_rule(len(extra), "gauss", momentum_range)
+    return np.tensordot(w, np.asarray(extra), axes=1)
 
 
 def _whole_zone(lo, hi):
@@ -312,15 +350,8 @@ class TransverseDensity:
 
     def _lower(self, main, extra):
         """The lower rule's result for the estimate, or ``None``."""
-        if self.rule == "uniform":
-            if self.n_momenta % 2:
-                return None
-            return 2 * np.tensordot(self.weights[0::2], np.asarray(main[0::2]),
-                                    axes=1)
-        if not len(extra):
-            return None
-        _, w = momentum_rule(len(extra), "gauss", self.momentum_range)
-        return np.tensordot(w, np.asarray(extra), axes=1)
+        return coarse_rule_average(main, extra, self.weights, self.rule,
+                                   self.momentum_range)
 
     def __call__(self, potential=None, rtol=None):
         """The momentum-averaged local density with ``potential`` (sparse,

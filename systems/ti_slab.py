@@ -90,6 +90,7 @@ import dataclasses
 
 import numpy as np
 import kwant
+import scipy.optimize
 import tinyarray as ta
 
 from kwant_noneq import checks
@@ -99,7 +100,8 @@ from kwant_noneq.pauli import PAULI
 __all__ = ["SPIN", "default_params", "bulk_hamiltonian", "slab_hamiltonian",
            "make_slab_lead", "make_slab", "surface_projectors",
            "layer_weights", "surface_bands", "SurfaceFit",
-           "surface_parameters", "hybridisation_gap", "decay_factor",
+           "surface_parameters", "hybridisation_gap", "decay_factor", "decay_roots",
+           "SurfaceGap", "surface_gap",
            "surface_hamiltonian", "surface_hamiltonian_derivative",
            "c4_first_order_sz"]
 
@@ -261,7 +263,7 @@ def bulk_hamiltonian(params, kx, ky, kz, a=0.5):
     return h + t * phase + t.conj().T * phase.conj()
 
 
-def slab_hamiltonian(params, layers, kx, ky, a=0.5):
+def slab_hamiltonian(params, layers, kx, ky, a=0.5, layer_field=None):
     """2D Bloch Hamiltonian of the infinite ``layers``-layer slab.
 
     Parameters
@@ -274,6 +276,10 @@ def slab_hamiltonian(params, layers, kx, ky, a=0.5):
         In-plane momenta [1/nm], broadcast together.
     a : float
         Lattice constant [nm].
+    layer_field : array (N, 3), optional
+        Exchange field ``h_l`` [eV] of each layer (uniform in the plane),
+        adding ``h_l . sigma (x) tau_0`` on layer ``l`` (``l = N - 1`` the
+        top): the homogeneous mean field of Eq. (11) on a slab.
 
     Returns
     -------
@@ -295,7 +301,21 @@ def slab_hamiltonian(params, layers, kx, ky, a=0.5):
         # layer l + 1 from layer l: H[l + 1, l] = t
         H[..., 4 * (l + 1):4 * (l + 2), 4 * l:4 * l + 4] = t
         H[..., 4 * l:4 * l + 4, 4 * (l + 1):4 * (l + 2)] = t.conj().T
+    if layer_field is not None:
+        h = _check_layer_field(layer_field, N)
+        for l in range(N):
+            H[..., 4 * l:4 * l + 4, 4 * l:4 * l + 4] += np.einsum(
+                "c,cab->ab", h[l], SPIN)
     return H
+
+
+def _check_layer_field(layer_field, layers):
+    h = np.asarray(layer_field)
+    if h.shape != (layers, 3) or not np.isrealobj(h) or not np.all(np.isfinite(h)):
+        raise ValueError(f"layer_field must be a finite real array (layers, 3) "
+                         f"= ({layers}, 3) of fields h_l [eV], got shape "
+                         f"{np.shape(layer_field)}")
+    return h.astype(float)
 
 
 # --- Kwant builders ---------------------------------------------------------
@@ -511,7 +531,8 @@ def layer_weights(states, layers):
     return w.reshape(psi.shape[:-2] + (layers, 4, psi.shape[-1])).sum(-2)
 
 
-def surface_bands(params, layers, kx, ky, a=0.5, surface="top", depth=None):
+def surface_bands(params, layers, kx, ky, a=0.5, surface="top", depth=None,
+                  layer_field=None):
     """One surface's two bands (lower, upper cone) at (kx, ky).
 
     The four states closest to the middle of the spectrum (the Dirac cones
@@ -531,6 +552,8 @@ def surface_bands(params, layers, kx, ky, a=0.5, surface="top", depth=None):
         Top: layers ``l >= N - depth``; bottom: ``l < depth``.
     depth : int or None
         Layers counted as the surface (default ``layers // 2``).
+    layer_field : array (N, 3), optional
+        Exchange field per layer [eV], as for :func:`slab_hamiltonian`.
 
     Returns
     -------
@@ -550,7 +573,7 @@ def surface_bands(params, layers, kx, ky, a=0.5, surface="top", depth=None):
                          f"(layers per surface), got {depth!r}")
     if surface not in ("top", "bottom"):
         raise ValueError(f"surface must be 'top' or 'bottom', got {surface!r}")
-    H = slab_hamiltonian(params, N, kx, ky, a)
+    H = slab_hamiltonian(params, N, kx, ky, a, layer_field)
     E, U = np.linalg.eigh(H)
     mid = 2 * N
     Q = U[..., mid - 2:mid + 2]                         # surface subspace
@@ -707,16 +730,106 @@ def hybridisation_gap(params, layers, a=0.5):
     return float(E[2 * N] - E[2 * N - 1])
 
 
-def decay_factor(params, a=0.5, energy=None):
-    """Decay factor per layer of the surface state at Gamma.
+@dataclasses.dataclass(frozen=True)
+class SurfaceGap:
+    """Direct gap of one surface's cone in an exchange field.
 
-    The z chain of the slab at ``k = 0`` (layer block ``h``, hopping
-    ``t = H[l + 1, l]``) has solutions ``psi_l = z^l chi`` with
-    ``det(t + (h - E) z + t^dagger z^2) = 0``; the surface state at the
-    Dirac energy ``E`` is built from the roots with ``|z| < 1``, and the
-    slowest of them sets the hybridisation of top and bottom:
-    ``gap(N) ~ |z|^N |cos(N arg z + beta)|`` (an oscillating decay when the
-    root is complex, as for Bi2Se3 with ``a = 0.5 nm``).
+    Attributes
+    ----------
+    gap : float
+        ``min_k (E_+(k) - E_-(k))`` of the surface's two bands [eV].
+    kx, ky : float
+        Where the minimum is (the moved Dirac point) [1/nm].
+    energy : float
+        ``(E_+ + E_-)/2`` there [eV].
+    """
+
+    gap: float
+    kx: float
+    ky: float
+    energy: float
+
+
+def surface_gap(params, layers, layer_field, a=0.5, surface="top", depth=None,
+                k_tol=1e-9):
+    """Direct gap of a surface's Dirac cone with an exchange field per layer.
+
+    An in-plane field moves the surface Dirac point (to first order
+    ``k* = (-h_y, h_x) / v``, the zero of ``d(k) + h`` with ``d = (-v k_y,
+    v k_x)`` on top and ``h`` the field averaged over the surface state's
+    layer weights; ``v -> -v`` at the bottom); an
+    out-of-plane one (or the warping at the moved point) opens the gap.
+    The splitting ``E_+ - E_-`` of :func:`surface_bands` is minimised in
+    ``(kx, ky)`` from that first-order point (Nelder-Mead).
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`default_params` (clean).
+    layers : int
+        Slab thickness N.
+    layer_field : array (N, 3)
+        Exchange field ``h_l`` per layer [eV] (:func:`slab_hamiltonian`).
+    a : float
+        Lattice constant [nm].
+    surface, depth :
+        As for :func:`surface_bands`.
+    k_tol : float
+        Resolution of the minimum in k [1/nm]: an exact crossing reads as a
+        gap of at most ``~ 2 |v| k_tol``.
+
+    Returns
+    -------
+    SurfaceGap
+
+    Notes
+    -----
+    The gap includes the top-bottom hybridisation; it is that of the
+    surface alone only when far above :func:`hybridisation_gap` (the
+    hybridisation enters squared over the distance to the other surface's
+    cone at the moved point).
+    """
+    N = _check_layers(layers)
+    a = _check_a(a)
+    field = _check_layer_field(layer_field, N)
+    k_tol = checks.real_number("k_tol", k_tol, positive=True, unit="1/nm")
+    e0, states, _ = surface_bands(params, N, 0.0, 0.0, a, surface, depth)
+    weights = layer_weights(states, N).mean(-1)            # (N,)
+    h = weights @ field
+    dk = 1e-3 / a
+    e1, _, _ = surface_bands(params, N, dk, 0.0, a, surface, depth)
+    v = 0.5 * ((e1[1] - e1[0]) - (e0[1] - e0[0])) / dk
+    v = v if surface == "top" else -v                      # sign of k x sigma
+    start = np.array([-h[1] / v, h[0] / v])
+
+    def splitting(k):
+        e, _, _ = surface_bands(params, N, k[0], k[1], a, surface, depth, field)
+        return e[1] - e[0]
+
+    scale = max(float(np.hypot(*start)), 10 * k_tol)
+    res = scipy.optimize.minimize(
+        splitting, start, method="Nelder-Mead",
+        # the splitting changes by at most 2 |v| k_tol within k_tol
+        options=dict(xatol=k_tol, fatol=abs(v) * k_tol, maxiter=2000,
+                     initial_simplex=start + scale * np.array(
+                         [[0, 0], [0.5, 0], [0, 0.5]])))
+    if not res.success:
+        raise RuntimeError(f"surface_gap: the minimum of the splitting was not "
+                           f"found ({res.message}); start {start} 1/nm")
+    e, _, _ = surface_bands(params, N, res.x[0], res.x[1], a, surface, depth,
+                            field)
+    return SurfaceGap(float(e[1] - e[0]), float(res.x[0]), float(res.x[1]),
+                      float(e.mean()))
+
+
+def decay_roots(params, a=0.5, energy=None):
+    """All decaying roots ``z`` (``|z| < 1``) of the z chain at Gamma.
+
+    The layer block ``h`` and hopping ``t = H[l + 1, l]`` of
+    :func:`slab_hamiltonian` at ``k = 0`` admit ``psi_l = z^l chi`` with
+    ``det(t + (h - E) z + t^dagger z^2) = 0``; the roots inside the unit
+    circle are the decaying solutions from the bottom surface (their
+    inverses from the top).
 
     Parameters
     ----------
@@ -730,7 +843,7 @@ def decay_factor(params, a=0.5, energy=None):
 
     Returns
     -------
-    complex: the root ``z`` with ``|z| < 1`` of largest modulus.
+    ndarray of complex, sorted by decreasing ``|z|`` (with multiplicity).
     """
     import scipy.linalg
 
@@ -744,10 +857,28 @@ def decay_factor(params, a=0.5, energy=None):
     z = scipy.linalg.eig(np.block([[Z, I], [-t, -h]]),
                          np.block([[I, Z], [Z, t.conj().T]]), right=False)
     inside = z[np.abs(z) < 1]
+    return inside[np.argsort(-np.abs(inside), kind="stable")]
+
+
+def decay_factor(params, a=0.5, energy=None):
+    """Decay factor per layer of the surface state at Gamma.
+
+    The slowest decaying root of :func:`decay_roots` (same parameters):
+    it sets the hybridisation of top and bottom, ``gap(N) ~ |z|^N
+    |cos(N arg z + beta)|`` (an oscillating decay when the root is complex,
+    as for Bi2Se3 with ``a = 0.5 nm``).
+
+    Returns
+    -------
+    complex: the root ``z`` with ``|z| < 1`` of largest modulus.
+    """
+    inside = decay_roots(params, a, energy)
     if inside.size == 0:
+        E = (params["C"] + params["D1"] * params["M"] / params["B1"]
+             if energy is None else energy)
         raise ValueError(f"no decaying solution at E = {E} eV: the energy is "
                          f"not in the bulk gap, or the band is not inverted")
-    return complex(inside[np.argmax(np.abs(inside))])
+    return complex(inside[0])
 
 
 # --- the top surface as an exact 2 x 2 lattice model -------------------------
