@@ -39,7 +39,7 @@ def main(out="helical_edge_gap.png"):
           f"{fit.spin_rotation_rate:.4f} eV nm^3, g_1D = {g:.4f} eV nm")
 
     # tol bounds the largest change of any field component (h_z ~ 1e-3 eV
-    # dominates).  The map h -> h(density(h)) contracts by ~1e-2 per step
+    # dominates).  The map h -> h(density(h)) contracts by ~5e-3 per step
     # near the solution and is smooth to ~1e-14 eV (the two edges' nearly
     # degenerate bands, split by ~5e-11 eV at W = 20, enter through their
     # joint projector: bloch.BlochHamiltonian.crossing_states), so 1e-10 eV
