@@ -357,8 +357,11 @@ def _companion_momenta(n, n_nodes, rule, momentum_range, breakpoints, edges):
     ``n_nodes`` nodes from ``n`` requested)."""
     if rule == "panels":
         n = n_nodes // GAUSS_POINTS
-    return companion_rule(n, rule, momentum_range, breakpoints=breakpoints,
-                          edges=edges)[0]
+    extra = companion_rule(n, rule, momentum_range, breakpoints=breakpoints,
+                           edges=edges)[0]
+    # one panel per interval: the companion is the rule (no estimate), not
+    # worth a second set of lead modes
+    return np.zeros(0) if len(extra) == n_nodes and rule == "panels" else extra
 
 
 def _whole_zone(lo, hi):

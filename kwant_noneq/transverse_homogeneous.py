@@ -133,6 +133,8 @@ class TransverseHomogeneousDensity:
                                if rule == "panels" else n, rule,
                                self.momentum_range, breakpoints=breakpoints,
                                edges=edges)[0]
+        if rule == "panels" and len(extra) == len(self.momenta):
+            extra = np.zeros(0)     # the companion is the rule: no estimate
         base = allow_extra(params, allow_extra_params or ())
         probe = allow_extra(base, ())
         probe[momentum] = 0.0
