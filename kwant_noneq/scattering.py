@@ -168,7 +168,11 @@ class _Node:
         self.lhs_csr = self.lhs.tocsr()
         cols = np.cumsum([0] + [r.shape[1] for r in linsys.rhs])
         self.columns = [slice(a, b) for a, b in zip(cols[:-1], cols[1:])]
-        self.rhs = (np.hstack([r.toarray() for r in linsys.rhs]).astype(complex)
+        # Kwant gives a dense (n, 0) block for a lead without propagating
+        # modes at this energy (e.g. below a subband bottom that lies inside
+        # the window), a sparse one otherwise.
+        self.rhs = (np.hstack([r.toarray() if hasattr(r, "toarray") else
+                               np.asarray(r) for r in linsys.rhs]).astype(complex)
                     if cols[-1] else np.zeros((self.lhs.shape[0], 0), complex))
         # Kwant's own copies of the matrix and right-hand sides are not kept:
         # at W = 40, L = 400 they are ~50 MB a node besides the two above.

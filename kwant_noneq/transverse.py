@@ -34,6 +34,17 @@ Rules (docs/transverse.md):
 * ``'gauss'``: Gauss-Legendre on ``[k_min, k_max]``; the estimate is the
   difference from the ``n // 2``-point Gauss rule, whose nodes are computed
   too (``n // 2`` more nodes, each with its lead modes and factorisations).
+* ``'panels'``: composite Gauss-Legendre with breakpoints at the momenta
+  where ``rho(k)`` has square-root points (:func:`mode_momenta` finds them
+  from the lead: where its number of propagating modes at a chemical
+  potential changes).  ``n`` is the number of panels (each
+  :data:`~kwant_noneq.quadrature.GAUSS_POINTS` nodes), spread over the
+  intervals between breakpoints by length; an interval ending at a
+  square-root point is parametrised by ``k = b +- u^2`` (the substitution
+  of :func:`kwant_noneq.quadrature.panels_between` at energy band edges),
+  which makes ``sqrt(|k - b|)`` smooth in ``u``: the convergence in ``n``
+  is exponential again at T = 0.  The estimate is the difference from the
+  rule with ``n // 2`` panels (companion nodes, as for ``'gauss'``).
 
 Both rules are symmetric about ``k = 0`` on a symmetric range, so time
 reversal (``k -> -k``) cancels node by node.
@@ -45,9 +56,11 @@ call costs ``n`` times a call of one density.
 """
 import dataclasses
 
+import kwant.system
 import numpy as np
 
 from . import checks
+from .quadrature import GAUSS_POINTS, gauss_nodes, panels_between
 from .density import LocalDensity, NonequilibriumDensity, check_onsite_operator
 from .factorization import SolverCounts
 from .occupation import K_B, check_reservoirs
@@ -55,33 +68,43 @@ from .params import allow_extra_params as allow_extra, check_params, system_para
 from .scattering import uniform_norbs
 
 __all__ = ["TransverseDensity", "TransverseLocalDensity", "momentum_rule",
-           "coarse_rule_average"]
+           "coarse_rule_average", "momentum_panels", "mode_momenta",
+           "companion_rule"]
 
-RULES = ("uniform", "gauss")
+RULES = ("uniform", "gauss", "panels")
 
 
-def momentum_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi)):
+def momentum_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi), *,
+                  breakpoints=(), edges=None):
     """Nodes and weights of a rule for ``(1 / 2 pi) int dk``.
 
     Parameters
     ----------
     n : int
-        Number of nodes, ``>= 1``.
-    rule : {'uniform', 'gauss'}
-        Trapezoid or Gauss-Legendre (see the module docstring).
+        Number of nodes, ``>= 1``; for ``'panels'`` the number of panels.
+    rule : {'uniform', 'gauss', 'panels'}
+        Trapezoid, Gauss-Legendre, or composite Gauss-Legendre with
+        breakpoints (see the module docstring and :func:`momentum_panels`).
     momentum_range : (float, float)
         ``(k_min, k_max)``, Bloch phase per transverse period
         (dimensionless).
+    breakpoints, edges :
+        ``'panels'`` only (:func:`momentum_panels`).
 
     Returns
     -------
     momenta, weights : ndarray
         The weights sum to ``(k_max - k_min) / 2 pi`` (1 on the whole zone).
         ``n`` nodes, except ``'uniform'`` on a range narrower than the zone
-        (``n + 1``: both ends).
+        (``n + 1``: both ends) and ``'panels'`` (``GAUSS_POINTS`` per panel).
     """
     n = checks.integer("n_momenta", n, minimum=1)
     checks.choice("rule", rule, RULES)
+    if rule == "panels":
+        return momentum_panels(n, momentum_range, breakpoints, edges)
+    if len(breakpoints) or edges is not None:
+        raise ValueError(f"breakpoints= and edges= belong to rule='panels', "
+                         f"got rule={rule!r}")
     lo, hi = momentum_range
     if rule == "uniform":
         h = (hi - lo) / n
@@ -96,7 +119,8 @@ def momentum_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi)):
 
 
 def coarse_rule_average(values, extra, weights, rule="uniform",
-                        momentum_range=(-np.pi, np.pi)):
+                        momentum_range=(-np.pi, np.pi), *, breakpoints=(),
+                        edges=None):
     """The coarser rule's average, for the momentum-quadrature estimate.
 
     Parameters
@@ -104,11 +128,11 @@ def coarse_rule_average(values, extra, weights, rule="uniform",
     values : array (n_nodes, ...)
         The integrand at the nodes of :func:`momentum_rule` (any unit).
     extra : array (n_extra, ...)
-        ``'gauss'``: the integrand at the ``n // 2``-point rule's nodes
-        (companions); ignored for ``'uniform'``.
+        ``'gauss'``, ``'panels'``: the integrand at the nodes of
+        :func:`companion_rule`; ignored for ``'uniform'``.
     weights : array (n_nodes,)
         The rule's weights.
-    rule, momentum_range :
+    rule, momentum_range, breakpoints, edges :
         As for :func:`momentum_rule`.
 
     Returns
@@ -116,8 +140,10 @@ def coarse_rule_average(values, extra, weights, rule="uniform",
     ndarray or None
         ``'uniform'`` with an even number of intervals: the nested rule of
         twice the spacing (the even-numbered nodes, no extra evaluation);
-        ``'gauss'``: the ``n // 2``-point rule on ``extra``.  ``None`` where
-        the rule has no estimate (odd ``n``, or ``n = 1``).  The estimate
+        ``'gauss'``: the ``n // 2``-point rule on ``extra``; ``'panels'``:
+        the ``n // 2``-panel rule on ``extra``.  ``None`` where
+        the rule has no estimate (odd ``n``, or ``n = 1``; ``'panels'``
+        with one panel per interval, where the companion is the rule).  The estimate
         of the finer rule's error is ``|average - coarse|``.
     """
     values = np.asarray(values)
@@ -128,8 +154,214 @@ def coarse_rule_average(values, extra, weights, rule="uniform",
         return 2 * np.tensordot(np.asarray(weights)[0::2], values[0::2], axes=1)
     if not len(extra):
         return None
+    if rule == "panels":
+        _, w = companion_rule(len(weights) // GAUSS_POINTS, rule, momentum_range,
+                              breakpoints=breakpoints, edges=edges)
+        if len(w) == len(weights):
+            return None     # one panel per interval: the companion is the rule
+        return np.tensordot(w, np.asarray(extra), axes=1)
     _, w = momentum_rule(len(extra), "gauss", momentum_range)
     return np.tensordot(w, np.asarray(extra), axes=1)
+
+
+def companion_rule(n, rule="uniform", momentum_range=(-np.pi, np.pi), *,
+                   breakpoints=(), edges=None):
+    """The extra nodes (and their weights) of a rule's error estimate.
+
+    ``'gauss'``: the ``n // 2``-point rule; ``'panels'``: the rule with
+    ``n // 2`` panels (at least one per interval between breakpoints);
+    ``'uniform'``: none (its estimate is nested).  ``n`` as for
+    :func:`momentum_rule` (for ``'panels'``: the finer rule's panels).
+
+    Returns
+    -------
+    momenta, weights : ndarray
+        Empty where the rule has no companion (``'uniform'``; ``'gauss'``
+        with ``n = 1``).  For ``'panels'`` with one panel per interval the
+        companion is the rule itself and :func:`coarse_rule_average` gives
+        no estimate (``inf``): use two panels per interval or more.
+    """
+    if rule == "gauss" and n >= 2:
+        return momentum_rule(n // 2, rule, momentum_range)
+    if rule == "panels":
+        return momentum_rule(max(n // 2, 1), rule, momentum_range,
+                             breakpoints=breakpoints, edges=edges)
+    return np.zeros(0), np.zeros(0)
+
+
+def momentum_panels(n_panels, momentum_range=(-np.pi, np.pi), breakpoints=(),
+                    edges=None):
+    """Composite Gauss-Legendre rule for ``(1 / 2 pi) int dk`` with
+    breakpoints and the square-root substitution at them.
+
+    At T = 0 the bias-window density ``rho(k)`` of a transversely periodic
+    system has square-root points where a lead mode opens or closes at a
+    chemical potential (:func:`mode_momenta`).  The range is split there;
+    an interval with a square-root point ``b`` at one end is parametrised
+    by ``k = b +- u^2`` (``dk = 2 u du``), in which ``sqrt(|k - b|)`` is
+    smooth, and an interval with one at both ends is first split at its
+    midpoint: exactly the energy panels of
+    :func:`kwant_noneq.quadrature.panels_between` at band edges, here in
+    ``k``.  Each panel carries the :data:`~kwant_noneq.quadrature.GAUSS_POINTS`
+    Gauss-Legendre nodes of its variable.
+
+    Parameters
+    ----------
+    n_panels : int
+        Total panels (``>= 1``), the same number on every interval between
+        breakpoints (the remainder on the longest), at least one each: the
+        actual number is ``len(momenta) // GAUSS_POINTS``.
+    momentum_range : (float, float)
+        ``(k_min, k_max)``, Bloch phase per transverse period
+        (dimensionless).  A range end may itself be a square-root point
+        (e.g. the largest Fermi momentum, beyond which ``rho = 0``).
+    breakpoints : sequence of float
+        Momenta (Bloch phase per period) in ``[k_min, k_max]`` where
+        ``rho(k)`` is not smooth; panels never straddle one.
+    edges : sequence of float, optional
+        The breakpoints (or range ends) that are square-root points; default
+        all of ``breakpoints``.  Pass ``()`` for plain Gauss panels (a kink).
+
+    Returns
+    -------
+    momenta, weights : ndarray
+        Increasing nodes; weights (``dk / 2 pi``, Jacobian included) sum to
+        ``(k_max - k_min) / 2 pi``.
+    """
+    n_panels = checks.integer("n_panels", n_panels, minimum=1,
+                              remedy="the number of momentum panels")
+    lo, hi = _check_range(momentum_range)
+    b = np.asarray(breakpoints, float).ravel()
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"breakpoints must be finite momenta (rad), got {b}")
+    tol = 1e-12 * (hi - lo)
+    if np.any((b < lo - tol) | (b > hi + tol)):
+        raise ValueError(f"breakpoints {b} must lie in momentum_range "
+                         f"({lo}, {hi}) (rad)")
+    e = b if edges is None else np.asarray(edges, float).ravel()
+    if np.any((e < lo - tol) | (e > hi + tol)):
+        raise ValueError(f"edges {e} must lie in momentum_range ({lo}, {hi}) "
+                         f"(rad)")
+    # Breakpoints within rounding of a range end become that end.
+    b = np.where(np.abs(b - lo) <= tol, lo, np.where(np.abs(b - hi) <= tol, hi, b))
+    e = np.where(np.abs(e - lo) <= tol, lo, np.where(np.abs(e - hi) <= tol, hi, e))
+    missing = e[~np.isin(e, np.concatenate([b, [lo, hi]]))]
+    if len(missing):
+        raise ValueError(f"edges {missing} are neither breakpoints nor range "
+                         f"ends")
+    panels = []
+    for a, z, count in _panel_counts(np.concatenate([[lo, hi], b]), e, n_panels):
+        panels.extend(panels_between([a, z], count, [x for x in (a, z) if x in e]))
+    k, w = zip(*(gauss_nodes(p) for p in panels))
+    k, w = np.concatenate(k), np.concatenate(w)
+    order = np.argsort(k, kind="stable")
+    return k[order], w[order] / (2 * np.pi)
+
+
+def _panel_counts(breakpoints, edges, n_panels):
+    """``(lo, hi, panels)`` per interval.  An interval with a square-root
+    point at both ends is split at its midpoint (as ``panels_between``
+    does).  Every interval gets the same number of panels (the remainder
+    to the longest): between breakpoints the integrand is smooth in its
+    Gauss variable on the scale of the interval itself, whatever its
+    length, so a narrow shell between two Fermi momenta needs as many
+    panels as a wide one (by length it would keep one panel however large
+    ``n_panels``, and bound the accuracy: measured, 3e-10 of 1.4e-2 on the
+    strip of tests/test_transverse.py)."""
+    b = np.unique(breakpoints)
+    is_edge = np.isin(b, edges)
+    both = np.nonzero(is_edge[:-1] & is_edge[1:])[0]
+    b = np.unique(np.concatenate([b, (b[both] + b[both + 1]) / 2]))
+    m = len(b) - 1
+    counts = np.full(m, max(n_panels // m, 1))
+    extra = max(n_panels - counts.sum(), 0)
+    counts[np.argsort(-np.diff(b), kind="stable")[:extra]] += 1
+    return list(zip(b[:-1], b[1:], counts))
+
+
+def mode_momenta(lead, energies, params=None, *, momentum="k_y",
+                 momentum_range=(-np.pi, np.pi), n_scan=64, xtol=1e-11):
+    """Transverse momenta where a lead's number of propagating modes at one
+    of ``energies`` changes: the square-root points of the T = 0 bias-window
+    density (breakpoints of :func:`momentum_panels`).
+
+    The mode count of ``lead`` (Kwant's mode solver, exact at each ``k``)
+    is sampled at ``n_scan + 1`` momenta across ``momentum_range``, and
+    every change between neighbours is located by bisection.
+
+    Parameters
+    ----------
+    lead : kwant.system.InfiniteSystem
+        A finalized lead taking ``momentum`` (e.g. ``fsyst.leads[0]`` of a
+        wrapped system).
+    energies : sequence of float
+        The chemical potentials [eV] (at T = 0 the window's ends).
+    params : dict, optional
+        Kwant parameters without ``momentum``.
+    momentum : str
+        Name of the transverse-momentum parameter.
+    momentum_range : (float, float)
+        Where to look (Bloch phase per period, rad).
+    n_scan : int
+        Intervals of the scan; a pocket of modes narrower than
+        ``(k_max - k_min) / n_scan`` (two changes in one interval) is missed.
+    xtol : float
+        Bisection tolerance [rad].
+
+    Returns
+    -------
+    ndarray
+        Sorted distinct momenta (rad) strictly inside ``momentum_range``.
+    """
+    if not isinstance(lead, kwant.system.InfiniteSystem):
+        raise TypeError(f"lead must be a finalized Kwant lead "
+                        f"(kwant.system.InfiniteSystem), got "
+                        f"{type(lead).__name__}")
+    if params is not None and momentum in params:
+        raise ValueError(f"params contains {momentum!r}: leave it out, it is "
+                         f"scanned")
+    energies = np.atleast_1d(np.asarray(energies, float))
+    if not energies.size or not np.all(np.isfinite(energies)):
+        raise ValueError(f"energies must be finite [eV], got {energies}")
+    n_scan = checks.integer("n_scan", n_scan, minimum=1)
+    xtol = checks.real_number("xtol", xtol, unit="rad", positive=True)
+    lo, hi = _check_range(momentum_range)
+    base = dict(params or {})
+
+    def count(energy, k):
+        p = dict(base)
+        p[momentum] = float(k)
+        return len(lead.modes(energy=float(energy), params=p)[0].velocities) // 2
+
+    found = []
+    grid = np.linspace(lo, hi, n_scan + 1)
+    for energy in np.unique(energies):
+        c = [count(energy, k) for k in grid]
+        for j in np.nonzero(np.diff(c))[0]:
+            a, z, ca = grid[j], grid[j + 1], c[j]
+            while z - a > xtol:
+                m = 0.5 * (a + z)
+                if count(energy, m) == ca:
+                    a = m
+                else:
+                    z = m
+            found.append(0.5 * (a + z))
+    found = np.unique(np.array(found, float))
+    if len(found) > 1:
+        found = found[np.concatenate([[True], np.diff(found) > 4 * xtol])]
+    return found
+
+
+def _companion_momenta(n, n_nodes, rule, momentum_range, breakpoints, edges):
+    """The companion nodes of the densities' estimate (the finer rule has
+    ``n_nodes`` nodes from ``n`` requested)."""
+    if rule == "panels":
+        n = n_nodes // GAUSS_POINTS
+    extra = companion_rule(n, rule, momentum_range, breakpoints=breakpoints,
+                           edges=edges)[0]
+    # one panel per interval: the companion is the rule (no estimate), not
+    # worth a second set of lead modes
+    return np.zeros(0) if len(extra) == n_nodes and rule == "panels" else extra
 
 
 def _whole_zone(lo, hi):
@@ -214,9 +446,13 @@ class TransverseDensity:
         Bloch phase per transverse period, dimensionless).
     n_momenta : int
         Nodes of the rule (``>= 1``; even for the ``'uniform'`` estimate;
-        ``'uniform'`` on a range narrower than the zone has ``n + 1``).
-    rule : {'uniform', 'gauss'}
+        ``'uniform'`` on a range narrower than the zone has ``n + 1``);
+        panels for ``'panels'``.
+    rule : {'uniform', 'gauss', 'panels'}
         See :func:`momentum_rule` and the module docstring.
+    breakpoints, edges : optional
+        ``'panels'`` only: the momenta where ``rho(k)`` has square-root
+        points (:func:`mode_momenta`), see :func:`momentum_panels`.
     momentum_range : (float, float), optional
         Default the whole zone ``(-pi, pi)``; a narrower range only where
         the density vanishes outside it.
@@ -239,13 +475,14 @@ class TransverseDensity:
     densities : list of NonequilibriumDensity
         One per node.
     companions : list of NonequilibriumDensity
-        The ``'gauss'`` estimate's extra nodes (empty for ``'uniform'``).
+        The ``'gauss'`` / ``'panels'`` estimate's extra nodes
+        (:func:`companion_rule`; empty for ``'uniform'``).
     """
 
     def __init__(self, syst, chemical_potentials, temperatures=0.0, params=None,
                  *, momentum="k_y", n_momenta=8, rule="uniform",
                  momentum_range=None, allow_extra_params=(), lead_modes=None,
-                 **density_kwargs):
+                 breakpoints=(), edges=None, **density_kwargs):
         # Every cheap check before the first node's lead modes.
         norbs = uniform_norbs(syst)
         check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
@@ -275,9 +512,11 @@ class TransverseDensity:
                                  f"{why}")
         self.momentum = momentum
         self.n_momenta = n
-        self.momenta, self.weights = momentum_rule(n, rule, self.momentum_range)
-        extra = (momentum_rule(n // 2, rule, self.momentum_range)[0]
-                 if rule == "gauss" and n >= 2 else np.zeros(0))
+        self.breakpoints, self.edges = breakpoints, edges
+        self.momenta, self.weights = momentum_rule(
+            n, rule, self.momentum_range, breakpoints=breakpoints, edges=edges)
+        extra = _companion_momenta(n, len(self.momenta), rule,
+                                   self.momentum_range, breakpoints, edges)
         base = allow_extra(params, allow_extra_params or ())
         probe = allow_extra(base, ())
         probe[momentum] = 0.0
@@ -351,7 +590,8 @@ class TransverseDensity:
     def _lower(self, main, extra):
         """The lower rule's result for the estimate, or ``None``."""
         return coarse_rule_average(main, extra, self.weights, self.rule,
-                                   self.momentum_range)
+                                   self.momentum_range,
+                                   breakpoints=self.breakpoints, edges=self.edges)
 
     def __call__(self, potential=None, rtol=None):
         """The momentum-averaged local density with ``potential`` (sparse,

@@ -36,7 +36,8 @@ from .mixing import check_fixed_point_options, solve_fixed_point
 from .occupation import check_reservoirs
 from .params import allow_extra_params as allow_extra, check_params, system_parameters
 from .transverse import (RULES, TransverseLocalDensity, coarse_rule_average,
-                         momentum_rule)
+                         companion_rule, momentum_rule)
+from .quadrature import GAUSS_POINTS
 
 __all__ = ["TransverseHomogeneousDensity", "TransverseHomogeneousState",
            "solve_transverse_homogeneous_exchange"]
@@ -64,7 +65,7 @@ class TransverseHomogeneousDensity:
     momentum : str
         Name of the transverse-momentum parameter (Bloch phase per period,
         dimensionless; default ``'k_y'``).
-    n_momenta, rule, momentum_range :
+    n_momenta, rule, momentum_range, breakpoints, edges :
         As for :class:`~kwant_noneq.transverse.TransverseDensity` (the same
         values give the same nodes and weights).
     n_panels : int
@@ -90,7 +91,8 @@ class TransverseHomogeneousDensity:
 
     def __init__(self, lead, mu_right, mu_left, temperature=0.0, params=None,
                  *, momentum="k_y", n_momenta=8, rule="uniform",
-                 momentum_range=None, n_panels=2, nk=256, allow_extra_params=()):
+                 momentum_range=None, n_panels=2, nk=256, allow_extra_params=(),
+                 breakpoints=(), edges=None):
         # Every cheap check before the first Bloch Hamiltonian.
         if not isinstance(lead, kwant.system.InfiniteSystem):
             raise TypeError(f"lead must be a finalized Kwant lead "
@@ -123,9 +125,16 @@ class TransverseHomogeneousDensity:
         self.mu_right, self.mu_left = float(mu_right), float(mu_left)
         self.temperature = float(temperature)
         self.momentum, self.n_momenta = momentum, n
-        self.momenta, self.weights = momentum_rule(n, rule, self.momentum_range)
-        extra = (momentum_rule(n // 2, rule, self.momentum_range)[0]
-                 if rule == "gauss" and n >= 2 else np.zeros(0))
+        self.breakpoints, self.edges = breakpoints, edges
+        self.momenta, self.weights = momentum_rule(
+            n, rule, self.momentum_range, breakpoints=breakpoints, edges=edges)
+        # 'panels': the companion halves the panels the rule really has
+        extra = companion_rule(len(self.momenta) // GAUSS_POINTS
+                               if rule == "panels" else n, rule,
+                               self.momentum_range, breakpoints=breakpoints,
+                               edges=edges)[0]
+        if rule == "panels" and len(extra) == len(self.momenta):
+            extra = np.zeros(0)     # the companion is the rule: no estimate
         base = allow_extra(params, allow_extra_params or ())
         probe = allow_extra(base, ())
         probe[momentum] = 0.0
@@ -186,7 +195,8 @@ class TransverseHomogeneousDensity:
         rho = np.tensordot(self.weights, np.asarray(rho_k), axes=1)
         lower = coarse_rule_average(
             rho_k, [zero if r is None else r.density_matrix for r in extra],
-            self.weights, self.rule, self.momentum_range)
+            self.weights, self.rule, self.momentum_range,
+            breakpoints=self.breakpoints, edges=self.edges)
         k_err = (np.inf if lower is None
                  else float(np.max(np.abs(rho - lower), initial=0.0)))
         e_err = float(np.dot(self.weights,

@@ -5,7 +5,8 @@ import kwant
 
 from kwant_noneq.region import region_kernel, region_mask, region_operator
 from kwant_noneq.scf import solve_exchange
-from kwant_noneq.transverse import TransverseDensity, momentum_rule
+from kwant_noneq.transverse import (TransverseDensity, coarse_rule_average,
+                                   companion_rule, mode_momenta, momentum_rule)
 from kwant_noneq.systems import ti_slab
 
 A = 0.5
@@ -174,3 +175,91 @@ def test_scf_on_top_layer(slab):
         solve_exchange(slab, ti_slab.SPIN, [0.21, 0.19], U=U, density=td)
     with pytest.raises(ValueError, match="refine"):
         solve_exchange(slab, ti_slab.SPIN, U=U, density=td, refine=True)
+
+
+# --- the 'panels' rule: breakpoints at the square-root points of rho(k_y) ----
+#
+# A clean square lattice (hoppings -1 along x, -1 along y) wrapped in y: at
+# k_y the lead is a chain of band -2 cos k_x + E_y, E_y = -2 cos k_y, with a
+# mode at energy E iff |E - E_y| < 2.  The T = 0 window [MU_R, MU_L] holds
+# the right movers with k_x in (0, pi) and -2 cos k_x in [MU_R - E_y,
+# MU_L - E_y], so per site rho(k_y) = Delta k_x / 2 pi in closed form, with
+# square-root points where a mode closes at MU_L or MU_R:
+# cos k_y = (2 - mu) / 2.
+
+MU_L, MU_R = 1.1, 0.9
+
+
+def _square_strip_rho(ky):
+    kx = lambda mu: np.arccos(np.clip(-(mu + 2 * np.cos(ky)) / 2, -1, 1))
+    return (kx(MU_L) - kx(MU_R)) / (2 * np.pi)
+
+
+def _square_strip_points():
+    k = np.arccos((2 - np.array([MU_L, MU_R])) / 2)
+    return np.sort(np.concatenate([-k, k]))
+
+
+# (1/2pi) int dk rho(k): scipy quad in u = sqrt(|k - k_c|) on each smooth
+# piece (and, independently, quad with the points: the two agree to 1e-17)
+SQUARE_STRIP_EXACT = 0.014199681472862886
+
+
+def test_panels_rule_converges_exponentially():
+    """The uniform trapezoid converges algebraically (and erratically) on
+    the square-root points; the panel rule with breakpoints there converges
+    exponentially in the panels per interval, and its companion estimate
+    (n // 2 panels) bounds the error.  Measured errors: uniform 2.2e-4,
+    1.4e-5 at 64, 256 nodes; panels 2.6e-6, 2.7e-8, 5.4e-9, 5.4e-10 at 1,
+    2, 3, 4 panels per interval (40, 80, 120, 160 nodes)."""
+    bp = _square_strip_points()
+    exact = SQUARE_STRIP_EXACT
+    k, w = momentum_rule(256)
+    assert abs(w @ _square_strip_rho(k) - exact) > 5e-4 * exact   # 9.9e-4
+    errors = []
+    for n in (8, 16, 24, 32):                     # 8 intervals: 1..4 each
+        k, w = momentum_rule(n, "panels", breakpoints=bp)
+        assert len(k) == 5 * n and np.isclose(w.sum(), 1)
+        assert np.allclose(k, -k[::-1])           # symmetric: k -> -k
+        q = w @ _square_strip_rho(k)
+        errors.append(abs(q - exact))
+        ke, _ = companion_rule(n, "panels", breakpoints=bp)
+        lower = coarse_rule_average(_square_strip_rho(k), _square_strip_rho(ke),
+                                    w, "panels", breakpoints=bp)
+        if n == 8:
+            assert lower is None                  # companion = rule: no estimate
+        else:
+            assert errors[-1] <= abs(q - lower)
+    assert errors[0] < 1e-3 * exact and errors[-1] < 1e-7 * exact
+    assert errors[1] < errors[0] / 30 and errors[3] < errors[1] / 30
+
+
+def test_panels_rule_input():
+    with pytest.raises(ValueError, match="rule='panels'"):
+        momentum_rule(4, "gauss", breakpoints=[0.1])
+    with pytest.raises(ValueError, match="must lie in momentum_range"):
+        momentum_rule(4, "panels", (-1.0, 1.0), breakpoints=[1.5])
+    with pytest.raises(ValueError, match="neither breakpoints"):
+        momentum_rule(4, "panels", (-1.0, 1.0), breakpoints=[0.5], edges=[0.3])
+    # a range end may be a square-root point; edges=() gives plain panels
+    k, w = momentum_rule(4, "panels", (-1.0, 1.0), edges=[-1.0, 1.0])
+    assert np.isclose(w.sum(), 1 / np.pi) and len(k) == 20
+    k0, _ = momentum_rule(2, "panels", (-1.0, 1.0), breakpoints=[0.0], edges=())
+    assert np.allclose(k0[:5], (momentum_rule(5, "gauss", (-1.0, 0.0))[0]))
+
+
+def _square_strip():
+    lat = kwant.lattice.square(1, norbs=1)
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0), (0, 1)))
+    lead[lat(0, 0)] = 0.0
+    lead[kwant.builder.HoppingKind((1, 0), lat)] = -1.0
+    lead[kwant.builder.HoppingKind((0, 1), lat)] = -1.0
+    return kwant.wraparound.wraparound(lead, keep=0,
+                                       coordinate_names="xy").finalized()
+
+
+def test_mode_momenta_square_strip():
+    """The mode count of the wrapped lead changes where cos k_y =
+    (2 - mu) / 2 (closed form above), found by bisection."""
+    found = mode_momenta(_square_strip(), [MU_L, MU_R], n_scan=8, xtol=1e-11)
+    assert np.allclose(found, _square_strip_points(), atol=1e-10)
