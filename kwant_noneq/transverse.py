@@ -69,7 +69,7 @@ from .scattering import uniform_norbs
 
 __all__ = ["TransverseDensity", "TransverseLocalDensity", "momentum_rule",
            "coarse_rule_average", "momentum_panels", "mode_momenta",
-           "companion_rule"]
+           "companion_rule", "check_momentum"]
 
 RULES = ("uniform", "gauss", "panels")
 
@@ -368,6 +368,50 @@ def _whole_zone(lo, hi):
     return abs((hi - lo) - 2 * np.pi) <= 1e-12 * 2 * np.pi
 
 
+def check_momentum(system, momentum, params, n_momenta, rule, momentum_range):
+    """The transverse-momentum arguments of a k-averaged density, checked.
+
+    Shared by :class:`TransverseDensity` and
+    :class:`kwant_noneq.transverse_homogeneous.TransverseHomogeneousDensity`,
+    before any expensive work.
+
+    Parameters
+    ----------
+    system : kwant.system.System
+        The finalized system or lead whose parameter ``momentum`` is.
+    momentum : str
+        Name of the wraparound momentum parameter (e.g. ``'k_y'``).
+    params : dict or None
+        Must not contain ``momentum`` (it is set per node).
+    n_momenta : int
+        Number of momentum nodes (or panels), >= 1.
+    rule : str
+        One of :data:`RULES`.
+    momentum_range : (float, float) or None
+        ``(k_min, k_max)`` [rad], at most the zone; None: the whole zone.
+
+    Returns
+    -------
+    n_momenta : int
+    rule : str
+    momentum_range : (float, float)
+    """
+    if not isinstance(momentum, str):
+        raise TypeError(f"momentum must be the name (str) of the system's "
+                        f"transverse-momentum parameter, got {momentum!r}")
+    known = system_parameters(system)
+    if known is not None and momentum not in known:
+        raise ValueError(f"momentum={momentum!r} is not a parameter of the "
+                         f"system or its leads (they take {sorted(known)}): "
+                         f"name the wraparound momentum, e.g. 'k_y'")
+    if params is not None and momentum in params:
+        raise ValueError(f"params contains {momentum!r}, the momentum "
+                         f"integrated over: leave it out, it is set per node")
+    n = checks.integer("n_momenta", n_momenta, minimum=1,
+                       remedy="the number of transverse-momentum nodes")
+    return n, checks.choice("rule", rule, RULES), _check_range(momentum_range)
+
+
 def _check_range(momentum_range):
     if momentum_range is None:
         return (-np.pi, np.pi)
@@ -487,21 +531,8 @@ class TransverseDensity:
         norbs = uniform_norbs(syst)
         check_reservoirs(len(syst.leads), chemical_potentials, temperatures,
                          density_kwargs.get("boltzmann", K_B))
-        if not isinstance(momentum, str):
-            raise TypeError(f"momentum must be the name (str) of the system's "
-                            f"transverse-momentum parameter, got {momentum!r}")
-        known = system_parameters(syst)
-        if known is not None and momentum not in known:
-            raise ValueError(f"momentum={momentum!r} is not a parameter of the "
-                             f"system or its leads (they take {sorted(known)}): "
-                             f"name the wraparound momentum, e.g. 'k_y'")
-        if params is not None and momentum in params:
-            raise ValueError(f"params contains {momentum!r}, the momentum "
-                             f"integrated over: leave it out, it is set per node")
-        n = checks.integer("n_momenta", n_momenta, minimum=1,
-                           remedy="the number of transverse-momentum nodes")
-        self.rule = checks.choice("rule", rule, RULES)
-        self.momentum_range = _check_range(momentum_range)
+        n, self.rule, self.momentum_range = check_momentum(
+            syst, momentum, params, n_momenta, rule, momentum_range)
         for key, why in (("states", "every momentum has its own nodes"),
                          ("quadrature_tol", "an adaptive energy grid per "
                           "momentum is not supported; use a fixed grid "

@@ -34,8 +34,8 @@ from .factorization import SolverCounts
 from .homogeneous import LeadBands, NoBandInWindow, cell_potential, homogeneous_density
 from .mixing import check_fixed_point_options, solve_fixed_point
 from .occupation import check_reservoirs
-from .params import allow_extra_params as allow_extra, check_params, system_parameters
-from .transverse import (RULES, TransverseLocalDensity, coarse_rule_average,
+from .params import allow_extra_params as allow_extra, check_params
+from .transverse import (TransverseLocalDensity, check_momentum, coarse_rule_average,
                          companion_rule, momentum_rule)
 from .quadrature import GAUSS_POINTS
 
@@ -99,27 +99,8 @@ class TransverseHomogeneousDensity:
                             f"(kwant.system.InfiniteSystem), got "
                             f"{type(lead).__name__}")
         check_reservoirs(2, [mu_right, mu_left], temperature)
-        if not isinstance(momentum, str):
-            raise TypeError(f"momentum must be the name (str) of the lead's "
-                            f"transverse-momentum parameter, got {momentum!r}")
-        known = system_parameters(lead)
-        if known is not None and momentum not in known:
-            raise ValueError(f"momentum={momentum!r} is not a parameter of the "
-                             f"lead (it takes {sorted(known)}): name the "
-                             f"wraparound momentum, e.g. 'k_y'")
-        if params is not None and momentum in params:
-            raise ValueError(f"params contains {momentum!r}, the momentum "
-                             f"integrated over: leave it out, it is set per node")
-        n = checks.integer("n_momenta", n_momenta, minimum=1,
-                           remedy="the number of transverse-momentum nodes")
-        self.rule = checks.choice("rule", rule, RULES)
-        lo, hi = (-np.pi, np.pi) if momentum_range is None else momentum_range
-        lo = checks.real_number("momentum_range[0]", lo, unit="rad")
-        hi = checks.real_number("momentum_range[1]", hi, unit="rad")
-        if not lo < hi or hi - lo > 2 * np.pi * (1 + 1e-12):
-            raise ValueError(f"momentum_range must have k_min < k_max and span "
-                             f"at most the zone (2 pi), got ({lo}, {hi})")
-        self.momentum_range = (lo, hi)
+        n, self.rule, self.momentum_range = check_momentum(
+            lead, momentum, params, n_momenta, rule, momentum_range)
         self.n_panels = checks.integer("n_panels", n_panels, minimum=1)
         self.nk = checks.integer("nk", nk, minimum=3)
         self.mu_right, self.mu_left = float(mu_right), float(mu_left)
