@@ -31,6 +31,7 @@ from kwant_noneq.scattering import LeadModes, ScatteringStates
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
 from kwant_noneq.systems.helical_edge import HelicalEdge, reflection_task
+from kwant_noneq.systems.wire import make_wire
 
 TESTS_DIR = pathlib.Path(__file__).resolve().parent
 REPO_DIR = TESTS_DIR.parent
@@ -55,24 +56,10 @@ def complex_and_dict(seed):
 def wire_transmission(seed, length, width, disorder):
     """Transmission of a disordered square-lattice wire at E = 1.0 and 2.5.
 
-    The system is built here, in the worker, from the seed: site energies are
-    ``disorder * (u - 1/2)`` with ``u = kwant.digest.uniform(repr(tag), salt)``.
-    Hopping t = 1; energies in units of t.
+    The system (:func:`kwant_noneq.systems.wire.make_wire`) is built here, in
+    the worker, from the seed; energies in units of the hopping t.
     """
-    lat = kwant.lattice.square(norbs=1)
-    syst = kwant.Builder()
-    s = salt(seed)
-
-    def onsite(site):
-        return 4 + disorder * (kwant.digest.uniform(repr(site.tag), s) - 0.5)
-
-    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
-    syst[lat.neighbors()] = -1
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(width))] = 4
-    lead[lat.neighbors()] = -1
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
+    syst = make_wire(length, width, disorder, salt(seed))
     fsyst = syst.finalized()
     return np.array([kwant.smatrix(fsyst, energy).transmission(1, 0)
                      for energy in (1.0, 2.5)])
