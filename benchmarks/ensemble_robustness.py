@@ -13,8 +13,9 @@ byte for byte, no realisation recorded before the kill is computed again, the
 file ends with every realisation exactly once, and the resumed numbers equal
 a clean run's bit for bit.
 
-Simultaneous start: two processes released by one barrier run the same
-4-realisation ensemble on one new file.  A trial loses nothing when every
+Simultaneous start: two separate interpreters, started to open the file at
+the same wall-clock time, run the same 4-realisation ensemble on one new
+file.  A trial loses nothing when every
 realisation is computed exactly once in all, the file holds each once, every
 run that reports success returns the clean numbers, and every other run is
 told the file is in use.  The count of trials in which the two overlapped
@@ -25,7 +26,6 @@ Uses only the public API (``run_ensemble``), so it runs against any version.
 import argparse
 import concurrent.futures as cf
 import json
-import multiprocessing
 import os
 import pathlib
 import random
@@ -98,37 +98,37 @@ def kill_trial(directory, rng, reference):
     return kept and not_redone and once and same, len(before)
 
 
-def start_together(barrier, file, markers, outcomes):
-    barrier.wait()
+def start_child(file, markers, start_at):
+    """One of two separate interpreters that open the same new results file
+    at the wall-clock time ``start_at``; prints its outcome as JSON."""
+    time.sleep(max(0.0, start_at - time.time()))
     try:
         with cf.ThreadPoolExecutor(1) as pool:
             res = run_ensemble(marked_task, N_START, MASTER_START,
                                args=(markers, 0.005), executor=pool,
                                results_file=file, progress=False)
-        outcomes.put(("ok", res.data.tobytes()))
+        outcome = ["ok", res.data.tobytes().hex()]
     except RuntimeError as error:
-        outcomes.put(("refused" if "in use" in str(error) else "error", str(error)))
-    except BaseException as error:
-        outcomes.put(("error", repr(error)))
+        outcome = ["refused" if "in use" in str(error) else "error", str(error)]
+    print(json.dumps(outcome))
 
 
 def start_trial(directory, reference):
-    context = multiprocessing.get_context("fork")
     file, markers = directory / "res.jsonl", directory / "markers"
     markers.mkdir()
-    barrier, outcomes = context.Barrier(2), context.Queue()
-    procs = [context.Process(target=start_together,
-                             args=(barrier, file, str(markers), outcomes))
+    # Separate interpreters, as two users' scripts would be; the common start
+    # time lies past their imports so that they open the file together.
+    start_at = time.time() + 2.0
+    procs = [subprocess.Popen([sys.executable, __file__, "--start-child", str(file),
+                               str(markers), repr(start_at)],
+                              stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
-    for proc in procs:
-        proc.start()
-    results = [outcomes.get(timeout=120) for _ in procs]
-    for proc in procs:
-        proc.join()
+    results = [json.loads(proc.communicate(timeout=120)[0] or '["error", "no output"]')
+               for proc in procs]
     kinds = sorted(kind for kind, _ in results)
     seeds = [int(s) for s in realisation_seeds(MASTER_START, N_START)]
     ok = (kinds in (["ok", "ok"], ["ok", "refused"])
-          and all(detail == reference.tobytes()
+          and all(detail == reference.tobytes().hex()
                   for kind, detail in results if kind == "ok")
           and calls(markers) == {s: 1 for s in seeds}
           and sorted(records(file)) == list(range(N_START)))
@@ -141,7 +141,12 @@ def main():
     parser.add_argument("--start-trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1, help="of the kill times")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--start-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.start_child:
+        file, markers, start_at = args.start_child
+        start_child(file, markers, float(start_at))
+        return
     if args.child:
         file, markers = args.child
         with cf.ProcessPoolExecutor(2) as pool:
