@@ -573,8 +573,8 @@ class BlochHamiltonian:
         in 2D.
 
         Every change of occupation (``E_n < energy`` or not) between
-        consecutive ``radii`` is refined by the Illinois (modified regula falsi) method to machine
-        precision.
+        consecutive ``radii`` is refined to machine precision by
+        :func:`bracketed_roots`.
 
         Parameters
         ----------
@@ -587,7 +587,7 @@ class BlochHamiltonian:
         radii : ndarray (nr,)
             Increasing radii [1/nm] that bracket the crossings.
         n_iter : int
-            Most Illinois steps.
+            Most Illinois steps (RuntimeError beyond).
         grid_energies : ndarray (nth, nr, size), optional
             The bands on the ray grid, if known (they do not depend on
             ``energy``: callers sweeping it cache them).
@@ -616,25 +616,11 @@ class BlochHamiltonian:
         fa, fb = e[i_th, i_r, i_b], e[i_th, i_r + 1, i_b]
         d = dirs[i_th]
 
-        def f(r):
-            kk = center + r[:, None] * d
-            return np.take_along_axis(self.energies(kk), i_b[:, None], 1)[:, 0] - energy
+        def f(r, i):
+            kk = center + r[:, None] * d[i]
+            return np.take_along_axis(self.energies(kk), i_b[i, None], 1)[:, 0] - energy
 
-        side = np.zeros(len(a), dtype=int)
-        for _ in range(n_iter):
-            if not len(a):
-                break
-            c = b - fb * (b - a) / (fb - fa)
-            fc = f(c)
-            same = np.sign(fc) == np.sign(fb)
-            # Illinois: halve the retained endpoint's value when it stays twice.
-            a_new = np.where(same, a, b)
-            fa_new = np.where(same, np.where(side == 1, fa / 2, fa), fb)
-            side = np.where(same, 1, 0)
-            a, fa, b, fb = a_new, fa_new, c, fc
-            if np.all((np.abs(fc) < 1e-15) | (np.abs(b - a) < 1e-15 * np.abs(b))):
-                break
-        return i_th, i_b, b
+        return i_th, i_b, bracketed_roots(f, a, b, fa, fb, max_iter=n_iter)
 
     def _check_k(self, k):
         k = np.asarray(k, dtype=float)
@@ -642,6 +628,69 @@ class BlochHamiltonian:
             raise ValueError(f"k must have shape (..., {self.dim}), "
                              f"got {k.shape}")
         return k
+
+
+def bracketed_roots(f, a, b, fa, fb, xtol=0.0, max_iter=200):
+    """Roots of a vectorised function, one in each bracket ``[a_i, b_i]``.
+
+    The Illinois (modified regula falsi) method, elementwise, with a bisection
+    step wherever regula falsi leaves its bracket.  It is the crossing finder
+    of :meth:`BlochHamiltonian.ray_crossings`, and serves any other search
+    for where a band meets a value along a bracketed line or arc (for example
+    Fermi-surface radii on shifted rays, or the points of a Fermi contour
+    where the velocity turns).
+
+    Parameters
+    ----------
+    f : callable ``f(x, index)``
+        Values at the points ``x`` (1D array) of the brackets ``index``
+        (integer array of the same length, into ``a``).
+    a, b : ndarray (M,)
+        Bracket ends (any units, as ``f`` takes them).
+    fa, fb : ndarray (M,)
+        ``f`` at the ends, of opposite signs or zero.
+    xtol : float
+        Absolute resolution in ``x``, on top of machine precision.
+    max_iter : int
+        Most steps; RuntimeError beyond.
+
+    Returns
+    -------
+    ndarray (M,)
+        The roots.
+    """
+    a, b, fa, fb = (np.array(x, float) for x in (a, b, fa, fb))
+    root = np.where(fa == 0, a, b)
+    done = (fa == 0) | (fb == 0)
+    side = np.zeros(a.shape, int)
+    for _ in range(max_iter):
+        ia = np.nonzero(~done)[0]
+        if not len(ia):
+            break
+        A, B, FA, FB, S = a[ia], b[ia], fa[ia], fb[ia], side[ia]
+        c = B - FB * (B - A) / (FB - FA)
+        # Regula falsi can stall against an end point: bisect then.
+        bad = ~np.isfinite(c) | (c < np.minimum(A, B)) | (c > np.maximum(A, B))
+        c = np.where(bad, 0.5 * (A + B), c)
+        fc = f(c, ia)
+        same = np.sign(fc) == np.sign(FB)
+        # Illinois: halve the kept end point's value when it is kept twice.
+        A_new = np.where(same, A, B)
+        FA_new = np.where(same, np.where(S == 1, FA / 2, FA), FB)
+        S = np.where(same, 1, 0)
+        a[ia], fa[ia], b[ia], fb[ia], side[ia] = A_new, FA_new, c, fc, S
+        # Converged when the bracket or the step is at the resolution (the
+        # step alone: regula falsi keeps one far end point for a while).
+        scale = np.maximum(4e-16 * np.abs(c), xtol)
+        fin = ((fc == 0) | (np.abs(c - A_new) <= scale)
+               | (np.abs(c - root[ia]) <= scale))
+        root[ia] = c
+        done[ia] = fin
+    else:
+        if not done.all():
+            raise RuntimeError("root bracketing did not converge in "
+                               f"{max_iter} steps (Illinois method)")
+    return root
 
 
 def bloch_hamiltonian(system, params=None, *, dim=None, norbs=None,

@@ -64,7 +64,7 @@ import math
 import numpy as np
 
 from . import checks
-from .bloch import bloch_hamiltonian
+from .bloch import bloch_hamiltonian, bracketed_roots
 from .mixing import ConvergenceError, check_fixed_point_options, solve_fixed_point
 
 __all__ = ["Boltzmann", "DriftedSea", "Ballistic", "DrivenBand",
@@ -178,45 +178,6 @@ class Ballistic:
 
 
 _DISTRIBUTIONS = (Boltzmann, DriftedSea, Ballistic)
-
-
-# --- root finding on rays ---------------------------------------------------
-
-def _illinois(f, a, b, fa, fb, xtol=0.0, max_iter=200):
-    """Roots of ``f`` (vectorised, elementwise) bracketed by ``[a, b]``
-    (``fa``, ``fb`` of opposite signs or zero), to machine precision (or
-    the absolute ``xtol``) by the Illinois (modified regula falsi)
-    method."""
-    a, b, fa, fb = (np.array(x, float) for x in (a, b, fa, fb))
-    root = np.where(fa == 0, a, b)
-    done = (fa == 0) | (fb == 0)
-    side = np.zeros(a.shape, int)
-    for _ in range(max_iter):
-        active = ~done
-        if not active.any():
-            break
-        ia = np.nonzero(active)
-        A, B, FA, FB, S = a[ia], b[ia], fa[ia], fb[ia], side[ia]
-        c = B - FB * (B - A) / (FB - FA)
-        # Regula falsi can stall against an end point: bisect then.
-        bad = ~np.isfinite(c) | (c < np.minimum(A, B)) | (c > np.maximum(A, B))
-        c = np.where(bad, 0.5 * (A + B), c)
-        fc = f(c, ia)
-        same = np.sign(fc) == np.sign(FB)
-        A_new = np.where(same, A, B)
-        FA_new = np.where(same, np.where(S == 1, FA / 2, FA), FB)
-        S = np.where(same, 1, 0)
-        a[ia], fa[ia], b[ia], fb[ia], side[ia] = A_new, FA_new, c, fc, S
-        # Converged when the bracket or the step is at the resolution (the
-        # step alone: regula falsi keeps one far end point for a while).
-        scale = np.maximum(4e-16 * np.abs(c), xtol)
-        fin = ((fc == 0) | (np.abs(c - A_new) <= scale)
-               | (np.abs(c - root[ia]) <= scale))
-        root[ia] = c
-        done[ia] = fin
-    else:
-        raise RuntimeError("root bracketing did not converge (Illinois method)")
-    return root
 
 
 # --- the band ---------------------------------------------------------------
@@ -434,12 +395,11 @@ class DrivenBand:
             lo[sl], hi[sl], elo[sl], ehi[sl] = self._bracket(
                 target[sl], origin[sl], dirs[sl], r_top[sl])
 
-        def f(r, idx):
-            i = idx[0]
+        def f(r, i):
             return (self.band_energy(origin[i] + r[:, None] * dirs[i])
                     - target[i])
 
-        return _illinois(f, lo, hi, elo, ehi).reshape(shape)
+        return bracketed_roots(f, lo, hi, elo, ehi).reshape(shape)
 
     def _bracket(self, target, origin, dirs, r_top):
         """Radial search: the one sign change of ``e_band - target`` on each
@@ -653,7 +613,7 @@ class DrivenBand:
             return self._contour_velocity(energies[ie[idx]], phi)[3] @ e_dir
 
         # 1e-14 rad: the end point's error enters the integral linearly
-        roots = _illinois(f, grid[j], grid[j] + 2 * np.pi / ns, fa, fb, xtol=1e-14)
+        roots = bracketed_roots(f, grid[j], grid[j] + 2 * np.pi / ns, fa, fb, xtol=1e-14)
         rising = fa < 0                              # start of a v.e > 0 arc
         arc_e, arc_lo, arc_hi = [], [], []
         for n, E in enumerate(energies):

@@ -4,8 +4,8 @@ import pytest
 
 import kwant
 
-from kwant_noneq.bloch import (bands, bloch_hamiltonian, onsite_operator,
-                               velocity_operators)
+from kwant_noneq.bloch import (bands, bloch_hamiltonian, bracketed_roots,
+                               onsite_operator, velocity_operators)
 from kwant_noneq.pauli import SIGMA_X as SX, SIGMA_Y as SY, SIGMA_Z as SZ
 
 
@@ -207,6 +207,30 @@ def test_ray_crossings_of_an_isotropic_band():
     k = r[:, None] * np.stack([np.cos(angles[i_th]), np.sin(angles[i_th])], -1)
     # Hellmann-Feynman velocity with the finite-difference dH/dk: 2 c k.
     np.testing.assert_allclose(H.velocities(k, band), 2 * c * k, atol=1e-9)
+
+
+def test_bracketed_roots():
+    """Each bracket's root to machine precision: x^n = c (Illinois keeps
+    regula falsi from creeping at a strongly curved end), a root on a
+    bracket's end, brackets given either way round, a bracket converged while
+    the others go on (f sees only the unfinished ones); too few steps raise."""
+    n = np.array([1.0, 3.0, 10.0, 20.0, 2.0, 2.0])
+    c = np.array([0.3, 0.5, 0.5, 0.9, 1.0, 0.25])
+    a = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+    b = np.array([1.0, 1.5, 1.5, 1.5, 1.0, 0.0])      # the last reversed
+    seen = []
+
+    def f(x, i):
+        seen.append(i.copy())
+        return x ** n[i] - c[i]
+
+    every = np.arange(len(n))
+    root = bracketed_roots(f, a, b, f(a, every), f(b, every))
+    np.testing.assert_allclose(root, c ** (1 / n), rtol=4e-16, atol=0)
+    assert root[4] == 1.0                               # f(b) = 0 exactly
+    assert len(seen[-1]) < len(n)                       # converged ones dropped
+    with pytest.raises(RuntimeError, match="did not converge in 2 steps"):
+        bracketed_roots(f, a, b, f(a, every), f(b, every), max_iter=2)
 
 
 def test_crossings_need_the_right_dimension():
