@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 from kwant_noneq import analytic, edge
-from kwant_noneq.homogeneous import (LeadBands, edge_gap, edge_states,
+from kwant_noneq.bloch import bloch_hamiltonian
+from kwant_noneq.homogeneous import (edge_gap, edge_states,
                                      solve_homogeneous_exchange)
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
@@ -30,7 +31,7 @@ def main(out="helical_edge_gap.png"):
     width, mu, dmu, U = 20, 0.1, 0.01, 2.0                       # nm, eV, eV, eV
 
     lead = bhz.make_ribbon_lead(width).finalized()
-    bands = LeadBands(lead, params)
+    bands = bloch_hamiltonian(lead, params)
     bottom = bhz.bottom_edge_mask(lead)[:lead.cell_size]
     fit = edge.edge_parameters(bands, bottom, bhz.SPIN)
     E_D, pair, _ = edge.dirac_pair(bands, bottom)

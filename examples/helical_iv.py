@@ -1,7 +1,7 @@
 """Interacting I-V deficit of a disordered helical edge (Balram et al., PRL
 123, 246803 (2019), Eq. 5-9), at a micrometre edge length.
 
-    PYTHONPATH=$PWD python examples/helical_iv.py            (under a minute)
+    PYTHONPATH=$PWD python examples/helical_iv.py [--out helical_iv.png]   (under a minute)
 
 A current through a helical edge polarises its spin (Eq. 2); a contact
 interaction turns that into an exchange field (Eq. 3) whose spin texture
@@ -49,7 +49,10 @@ Born order) at Gauss-Legendre nodes over the bias window, and the deficit
 printed next to Eq. (9) and the full Eq. (8).  The lattice and Eq. (9)
 differ by the lattice corrections ``O((k_F a)^2)`` and the window's
 ``(eV/2 mu0)^2``: up to about 10 % here.  Currents are ``I h/e`` in eV per edge.
+The figure shows the relative deficit against the bias, the lattice's points
+on Eq. (9)'s and Eq. (8)'s curves.
 """
+import argparse
 import time
 
 import numpy as np
@@ -59,6 +62,9 @@ from kwant_noneq.quadrature import gauss_legendre
 from kwant_noneq.systems import bhz
 from kwant_noneq.systems.helical_edge import HelicalEdge
 
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--out", default="helical_iv.png", help="figure file")
+out = parser.parse_args().out
 t0 = time.perf_counter()
 # BHZ parameters [eV, nm]; the disorder [eV, full width of uniform onsite
 # disorder] is a parameter of the ribbon's value functions too.
@@ -84,6 +90,7 @@ print(f"expansion parameters: eps = lam mu0^2/v^3 = {eps:.3f}, "
 print(f"L = {length / 1000:g} um: kappa = L 4C mu0^2 eV^2 = (L/l) eps^2 (g eV/(2 pi v mu0))^2 "
       f"= {length * C4 * mu0**2 * biases[-1]**2:.3f} at eV = {biases[-1]} eV")
 
+lattice = []
 print("\nper edge:  eV [eV]   I h/e [eV]   (eV - I h/e)/eV: lattice   Eq. (9)   Eq. (8)   lattice/Eq. (9)")
 for eV in biases:
     field = edge.exchange_field(mu0, eV, U)
@@ -92,6 +99,25 @@ for eV in biases:
     deficit = length * np.sum(weights * p)                          # eV - I h/e [eV]
     eq9 = eV - analytic.current_eq9_ballistic(eV, mu0, length, C4)
     eq8 = eV - analytic.solve_eq8(eV, mu0, length, C4)
+    lattice.append(deficit / eV)
     print(f"           {eV:.3f}    {eV - deficit:.6f}          {deficit / eV:.4f}        "
           f"{eq9 / eV:.4f}    {eq8 / eV:.4f}    {deficit / eq9:.3f}")
-print(f"\n({time.perf_counter() - t0:.0f} s)")
+
+import matplotlib                                          # noqa: E402
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt                            # noqa: E402
+
+bias = np.linspace(0.01, biases[-1], 60)
+fig, ax = plt.subplots(figsize=(5, 3.6))
+ax.plot(bias * 1e3, 1 - analytic.current_eq9_ballistic(bias, mu0, length, C4) / bias,
+        "k-", label="Eq. (9), $C \\to 4C$")
+ax.plot(bias * 1e3, 1 - analytic.solve_eq8(bias, mu0, length, C4) / bias,
+        "k--", label="Eq. (8), $C \\to 4C$")
+ax.plot(biases * 1e3, lattice, "ro", label="BHZ lattice, Born rate")
+ax.set_xlabel("bias $eV$ [meV]")
+ax.set_ylabel("deficit $(eV - Ih/e)/eV$")
+ax.set_title(f"helical edge, $L$ = {length / 1000:g} µm, $U$ = {U:g} eV", fontsize=9)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(out, dpi=120)
+print(f"\nfigure: {out}   ({time.perf_counter() - t0:.0f} s)")

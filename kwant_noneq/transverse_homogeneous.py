@@ -28,10 +28,11 @@ import kwant.system
 import numpy as np
 
 from . import checks
+from .bloch import bloch_hamiltonian
 from .exchange import (check_initial_field, check_spin_operators,
                        exchange_field, spin_density)
 from .factorization import SolverCounts
-from .homogeneous import LeadBands, NoBandInWindow, cell_potential, homogeneous_density
+from .homogeneous import NoBandInWindow, cell_potential, homogeneous_density
 from .mixing import check_fixed_point_options, solve_fixed_point
 from .occupation import check_reservoirs
 from .params import allow_extra_params as allow_extra, check_params
@@ -83,7 +84,7 @@ class TransverseHomogeneousDensity:
     ----------
     momenta, weights : ndarray
         The rule's nodes and weights.
-    bands : list of LeadBands
+    bands : list of kwant_noneq.bloch.BlochHamiltonian
         One per node; ``companions`` the ``'gauss'`` estimate's extra nodes.
     sites, norbs, size :
         The lead cell's sites, orbitals per site, orbitals of the cell.
@@ -124,7 +125,7 @@ class TransverseHomogeneousDensity:
         def make(k):
             p = allow_extra(base, ())
             p[momentum] = float(k)
-            return LeadBands(lead, p)
+            return bloch_hamiltonian(lead, p)
 
         self.bands = [make(k) for k in self.momenta]
         self.companions = [make(k) for k in extra]

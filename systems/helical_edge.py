@@ -26,7 +26,8 @@ from kwant_noneq.control_variate import (born_surrogate, dressed_born_reflection
                                          surrogate_mean)
 from kwant_noneq.ensemble import run_ensemble, salt
 from kwant_noneq.exchange import exchange_potential
-from kwant_noneq.homogeneous import (LeadBands, cell_potential, edge_gap,
+from kwant_noneq.bloch import bloch_hamiltonian
+from kwant_noneq.homogeneous import (cell_potential, edge_gap,
                                      solve_homogeneous_exchange)
 from kwant_noneq.region import ramp_envelope
 from kwant_noneq.scattering import ScatteringStates
@@ -57,7 +58,7 @@ class HelicalEdge:
     ----------
     params : ParameterDict
     lead : finalized Kwant lead of the ribbon (period 2 nm)
-    bands : LeadBands of the lead without field
+    bands : kwant_noneq.bloch.BlochHamiltonian of the lead without field
     mask : ndarray of bool
         The bottom edge's sites of the lead's cell.
     dirac_energy : float
@@ -79,7 +80,7 @@ class HelicalEdge:
         self.params = bhz.default_params(**(params or {}))
         self.nk = checks.integer("nk", nk, minimum=3)
         self.lead = bhz.make_ribbon_lead(self.width).finalized()
-        self.bands = LeadBands(self.lead, self.params)
+        self.bands = bloch_hamiltonian(self.lead, self.params)
         self.mask = bhz.bottom_edge_mask(self.lead)[:self.lead.cell_size]
         self.dirac_energy, self.pair, _ = edge.dirac_pair(self.bands, self.mask)
         self.fit = edge.edge_parameters(self.bands, self.mask, bhz.SPIN,
