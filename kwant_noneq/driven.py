@@ -64,7 +64,7 @@ import math
 import numpy as np
 
 from . import checks
-from .bloch import bloch_hamiltonian, bracketed_roots
+from .bloch import BlochHamiltonian, bloch_hamiltonian, bracketed_roots
 from .mixing import ConvergenceError, check_fixed_point_options, solve_fixed_point
 
 __all__ = ["Boltzmann", "DriftedSea", "Ballistic", "DrivenBand",
@@ -180,6 +180,22 @@ class Ballistic:
 _DISTRIBUTIONS = (Boltzmann, DriftedSea, Ballistic)
 
 
+def _component_form(bloch):
+    """``H(kx, ky)`` and ``dH/dk(kx, ky)`` of a 2D BlochHamiltonian (which
+    takes k of shape (..., 2))."""
+    if bloch.dim != 2:
+        raise ValueError(f"a DrivenBand needs a 2D Bloch Hamiltonian, got "
+                         f"dim = {bloch.dim}")
+
+    def hamiltonian(kx, ky):
+        return bloch(np.stack(np.broadcast_arrays(kx, ky), -1))
+
+    def derivative(kx, ky):
+        return bloch.derivative(np.stack(np.broadcast_arrays(kx, ky), -1))
+
+    return hamiltonian, derivative
+
+
 # --- the band ---------------------------------------------------------------
 
 class DrivenBand:
@@ -187,11 +203,12 @@ class DrivenBand:
 
     Parameters
     ----------
-    hamiltonian : callable
-        ``H(kx, ky) -> array (..., n, n)`` [eV], Hermitian, vectorised over
-        ``kx, ky`` [1/nm] of any (equal) shape.  A Kwant builder's
-        :class:`kwant_noneq.bloch.BlochHamiltonian` ``Hb`` (k of shape
-        (..., 2)) enters as ``lambda kx, ky: Hb(np.stack([kx, ky], -1))``.
+    hamiltonian : kwant_noneq.bloch.BlochHamiltonian or callable
+        A 2D :class:`~kwant_noneq.bloch.BlochHamiltonian` (of a Kwant
+        builder with a 2D translational symmetry, or of a callable; k in
+        [1/nm]), whose exact ``dH/dk`` is used unless ``derivative`` is
+        given; or a callable ``H(kx, ky) -> array (..., n, n)`` [eV],
+        Hermitian, vectorised over ``kx, ky`` [1/nm] of any (equal) shape.
     band : int
         Index (ascending energy) of the band that crosses the chemical
         potentials; lower bands must be filled and higher ones empty inside
@@ -230,8 +247,12 @@ class DrivenBand:
                  derivative=None, n_angles=64, n_radial=12, n_search=64,
                  n_energy=8, n_arc=48, n_taylor=16, taylor_fraction=0.2,
                  fd_step=None):
+        if isinstance(hamiltonian, BlochHamiltonian):
+            hamiltonian, bloch_derivative = _component_form(hamiltonian)
+            derivative = bloch_derivative if derivative is None else derivative
         if not callable(hamiltonian):
-            raise TypeError("hamiltonian must be a callable H(kx, ky) -> "
+            raise TypeError("hamiltonian must be a 2D BlochHamiltonian or a "
+                            "callable H(kx, ky) -> "
                             f"(..., n, n) [eV], got {type(hamiltonian).__name__}")
         if derivative is not None and not callable(derivative):
             raise TypeError("derivative must be a callable (kx, ky) -> "

@@ -190,7 +190,7 @@ def test_dirac_gap_of_a_massive_shifted_cone():
 
 def test_clear_errors():
     H = continuum()
-    with pytest.raises(TypeError, match="hamiltonian must be a callable"):
+    with pytest.raises(TypeError, match="hamiltonian must be a 2D BlochHamiltonian or a callable"):
         driven.DrivenBand("H", 1)
     with pytest.raises(ValueError, match="band must be < 2"):
         driven.DrivenBand(H, 2)
@@ -255,3 +255,24 @@ def test_lattice_first_order_sz_is_the_c4_artefact():
     ratio = o[2] / (LAM * K_F ** 2 / V * o[1])
     assert ratio == pytest.approx(ti_slab.c4_first_order_sz(K_F, a, theta),
                                   rel=(K_F * a) ** 2)
+
+
+def test_a_bloch_hamiltonian_enters_as_it_is():
+    """A 2D BlochHamiltonian (here the lattice surface of
+    systems.ti_surface, with its exact dH/dk) gives the same bits as the
+    component callable with the same derivative; other dimensions are
+    refused."""
+    from kwant_noneq.bloch import bloch_hamiltonian
+    from kwant_noneq.systems import ti_surface
+    p = ti_slab.default_params(D1=0.0, D2=0.0, C=0.0, A2=V, R=LAM, theta=0.1)
+    window = driven.Ballistic(MU - 5e-4, MU + 5e-4, 0.3)
+    direct = band(ti_surface.surface_hamiltonian(p, a=0.5))
+    by_hand = band(lambda kx, ky: ti_slab.surface_hamiltonian(p, kx, ky, 0.5),
+                   derivative=lambda kx, ky: ti_slab.surface_hamiltonian_derivative(
+                       p, kx, ky, 0.5))
+    s = direct.spin(SIGMA, window)
+    assert np.abs(s).max() > 1e-6                       # a current-induced spin
+    np.testing.assert_array_equal(s, by_hand.spin(SIGMA, window))
+    chain = bloch_hamiltonian(lambda k: np.cos(k[..., :1])[..., None] * np.eye(2), dim=1)
+    with pytest.raises(ValueError, match="needs a 2D Bloch Hamiltonian"):
+        band(chain)
