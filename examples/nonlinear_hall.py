@@ -38,7 +38,6 @@ def main(out="nonlinear_hall.png"):
     integrator = LatticePockets(2 * np.pi / a * np.eye(2), pocket_centers=[(0, 0)],
                                 pocket_radius=8.0, n_grid=64, n_angles=16, n_radial=8)
     pt = Flavour(H, spin, integrator)
-    first_order = (p["delta"], p["hbar_vx"], p["alpha"])
 
     continuum = h_pt_flavour(p)      # the continuum H_PT, polar k grid
     first_order = (p["delta"], p["hbar_vx"], p["alpha"])
