@@ -69,6 +69,7 @@ from kwant_noneq.scattering import LeadModes
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
 from kwant_noneq.systems.helical_edge import HelicalEdge
+from validation.plotting import axis_label, plain_log_ticks, save, scaled_ticks
 from validation.records import compare
 
 CASE = "helical_iv"
@@ -611,6 +612,7 @@ def _figures(figdir, e, figdata):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 4, figsize=(18, 8))
+    per_edge = "per edge"
     ax = axes[0, 0]
     dmus, mean, err, eq5, shifted, born, _ = figdata["back"]
     ax.errorbar(dmus, mean[:3], err[:3], fmt="o", label="Kwant ensemble")
@@ -621,55 +623,67 @@ def _figures(figdir, e, figdata):
               "k--", label="printed Eq. (5)")
     ax.loglog(dd, backscattering_rate_eq5_shifted(e.velocity, e.spin_rotation_rate, MU0, dd, e.coupling(U), l) / e.velocity,
               "k-", label="Eq. (5) with Dirac shift (4x)")
-    ax.set_xlabel(r"$\delta\mu$ [eV]"); ax.set_ylabel(r"$\langle R\rangle/L$ per edge [1/nm]")
-    ax.set_title(r"backscattering $\propto \delta\mu^2$"); ax.legend(fontsize=7)
+    ax.set_xlabel(axis_label(r"$\delta\mu$", "eV"))
+    ax.set_ylabel(axis_label(rf"$\langle R\rangle/L$ {per_edge}", "1/nm"))
+    plain_log_ticks(ax.xaxis)
+    ax.set_title(r"backscattering $\propto \delta\mu^2$"); ax.legend()
 
     ax = axes[0, 1]
     for name, L, dis, biases, d, de, bd, c in figdata["iv"]:
         ax.errorbar(biases, d, de, fmt="o", label=f"{name}: ensemble")
         vv = np.linspace(0, biases[-1] * 1.1, 50)
         ax.plot(vv, c * vv**3, "-", lw=0.8)
-    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$eV - Ih/e$ per edge [eV]")
+    ax.set_xlabel(axis_label("$eV$", "eV"))
+    ax.set_ylabel(axis_label(f"$eV - Ih/e$ {per_edge}", "$10^{-9}$ eV"))
+    scaled_ticks(ax.yaxis, 1e-9)
     ax.set_title(r"nearly ballistic deficit; lines $L\,(4C)\,\mu_0^2 (eV)^3$")
-    ax.legend(fontsize=7)
+    ax.legend()
 
     ax = axes[0, 2]
     biases, chained, eq8, L, C4, mus, table = figdata["chain"]
     ax.loglog(biases, chained, "o", label="chained lattice (Eq. 6, Born rate)")
     vv = np.geomspace(biases[0], biases[-1], 100)
     ax.loglog(vv, analytic.solve_eq8(vv, MU0, L, C4), "k-", label="Eq. (8), 4C")
-    ax.loglog(vv, vv, "k:", lw=0.8, label="ballistic I = V")
+    ax.loglog(vv, vv, "k:", lw=0.8, label="ballistic $I = V$")
     ax.loglog(vv, analytic.current_eq9_resistive(vv, MU0, L, C4), "k--", lw=0.8,
-              label="resistive I^3 ~ V")
-    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$Ih/e$ per edge [eV]")
-    ax.set_title(f"crossover, $L$ = {L:.2g} nm"); ax.legend(fontsize=7)
+              label=r"resistive $I^3 \propto V$")
+    ax.set_xlabel(axis_label("$eV$", "eV")); ax.set_ylabel(axis_label(f"$Ih/e$ {per_edge}", "eV"))
+    plain_log_ticks(ax.xaxis); plain_log_ticks(ax.yaxis)
+    ax.set_title(f"crossover, $L$ = {L:.2g} nm"); ax.legend()
 
     ax = axes[1, 0]
     ax.plot(mus, table, "o", label="lattice Born")
-    ax.plot(mus, C4 * mus**2 * 0.01**2, "k-", label="4 C mu^2 dmu^2")
-    ax.set_xlabel(r"$\bar\mu$ [eV]"); ax.set_ylabel(r"$p$ at $\delta\mu$ = 0.01 eV [1/nm]")
-    ax.set_title("rate used by the chain"); ax.legend(fontsize=7)
+    ax.plot(mus, C4 * mus**2 * 0.01**2, "k-", label=r"$4C\,\bar\mu^2\,\delta\mu^2$")
+    ax.set_xlabel(axis_label(r"$\bar\mu$", "eV"))
+    ax.set_ylabel(axis_label(r"$p$ at $\delta\mu$ = 0.01 eV", "$10^{-12}$/nm"))
+    scaled_ticks(ax.yaxis, 1e-12)
+    ax.set_title("rate used by the chain"); ax.legend()
 
     ax = axes[1, 1]
     p, out, scale, eff = figdata["coherent"]
     Ls = np.array([eff[o[0]] for o in out])
-    ax.plot(Ls, [np.exp(np.log(o[1]).mean()) for o in out], "o", label="coherent exp<ln T>")
-    ax.plot(Ls, [o[1].mean() for o in out], "s", label="coherent <T>")
+    ax.plot(Ls, [np.exp(np.log(o[1]).mean()) for o in out], "o",
+            label=r"coherent $\exp\langle\ln T\rangle$")
+    ax.plot(Ls, [o[1].mean() for o in out], "s", label=r"coherent $\langle T\rangle$")
     LL = np.linspace(0, Ls[-1], 50)
-    ax.plot(LL, 1 / (1 + LL * p), "k-", label="classical 1/(1 + L p)")
-    ax.plot(LL, np.exp(-LL * p), "k--", label="exp(-L p)")
-    ax.set_xlabel("effective field length [nm]"); ax.set_ylabel("$T$ per edge")
-    ax.set_title(rf"phase-coherent edge localises ($\sigma_x$ field $\times${scale:.0f})"); ax.legend(fontsize=7)
+    ax.plot(LL, 1 / (1 + LL * p), "k-", label="classical $1/(1 + Lp)$")
+    ax.plot(LL, np.exp(-LL * p), "k--", label="$\\exp(-Lp)$")
+    ax.set_xlabel(axis_label("effective field length", "nm"))
+    ax.set_ylabel(f"$T$ {per_edge}")
+    ax.set_title(rf"phase-coherent edge localises ($\sigma_x$ field $\times${scale:.0f})"); ax.legend()
 
     ax = axes[1, 2]
     temps, biases, deficit, expected = figdata["temperature"]
     vv = np.linspace(0, biases[-1] * 1.1, 50)
     for T, d, m in zip(temps, deficit, "os^"):
-        ax.plot(biases, d, m, mfc="none", label=f"T = {T:g} K (lattice Born)")
-    ax.plot(vv, expected * vv**3, "k-", lw=0.8, label="L (4C) mu0^2 (eV)^3, T = 0")
-    ax.set_xlabel("$eV$ [eV]"); ax.set_ylabel("$eV - Ih/e$ per edge [eV]")
+        ax.plot(biases, d, m, mfc="none", label=f"$T$ = {T:g} K (lattice Born)")
+    ax.plot(vv, expected * vv**3, "k-", lw=0.8,
+            label=r"$L\,(4C)\,\mu_0^2 (eV)^3$, $T$ = 0")
+    ax.set_xlabel(axis_label("$eV$", "eV"))
+    ax.set_ylabel(axis_label(f"$eV - Ih/e$ {per_edge}", "$10^{-10}$ eV"))
+    scaled_ticks(ax.yaxis, 1e-10)
     ax.set_title(r"$I$-$V$ deficit at several $T$: persists as $T \to 0$")
-    ax.legend(fontsize=7)
+    ax.legend()
     ax = axes[0, 3]
     for x, (label, (ratios, _, _)) in enumerate(figdata["scf_disorder"].items()):
         ax.plot(np.full(len(ratios), x), ratios, "o", mfc="none")
@@ -678,9 +692,7 @@ def _figures(figdir, e, figdata):
     ax.set_ylabel(r"$R_\mathrm{dis}$(own SCF field)/$R_\mathrm{dis}$(disorder-blind field)")
     ax.set_title("field self-consistent in each realisation")
     axes[1, 3].axis("off")
-    fig.tight_layout()
-    fig.savefig(figdir / "helical_iv.png", dpi=110)
-    plt.close(fig)
+    save(fig, figdir / "helical_iv.png")
 
 
 def run(figdir):
