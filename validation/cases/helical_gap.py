@@ -29,6 +29,7 @@ from kwant_noneq.homogeneous import edge_states
 from kwant_noneq.scf import solve_exchange
 from kwant_noneq.systems import bhz
 from kwant_noneq.systems.helical_edge import HelicalEdge
+from validation.plotting import axis_label, plain_log_ticks, save, scaled_ticks
 from validation.records import compare
 
 CASE = "helical_gap"
@@ -267,14 +268,17 @@ def _band_panel(ax, e, state, zoom):
     else:
         dk = np.linspace(-2, 2, 121) * abs(gp.k)
         centres = [0.0, 0.0]
-    for pot, k0, style, label in [(None, centres[0], "k-", "I = 0"),
-                                  (state.potential, centres[1], "r-", "I > 0")]:
+    for pot, k0, style, label in [(None, centres[0], "k-", "$I = 0$"),
+                                  (state.potential, centres[1], "r-", "$I > 0$")]:
         E = np.array([edge_states(e.bands, k0 + d, e.dirac_energy, orbs, pot)[0] for d in dk])
         ax.plot(dk / e.bands.period, (E - e.dirac_energy) * 1e6, style, lw=1.2)
         ax.plot([], [], style, label=label)
-    ax.set_xlabel("$k - k_D$ [1/nm]" if zoom else "$k$ [1/nm]")
-    ax.set_ylabel("$E - E_D$ [µeV]")
-    ax.legend(fontsize=7)
+    scale = 1e-6 if zoom else 1e-3
+    scaled_ticks(ax.xaxis, scale)
+    ax.set_xlabel(axis_label("$k - k_D$" if zoom else "$k$",
+                             f"$10^{{{round(np.log10(scale))}}}$/nm"))
+    ax.set_ylabel(axis_label("$E - E_D$", "µeV"))
+    ax.legend()
 
 
 def _figures(figdir, e, figdata):
@@ -284,29 +288,35 @@ def _figures(figdir, e, figdata):
 
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
     ax = axes[0, 0]
+    symbol = {"dmu": r"$\delta\mu$", "U": "$U$", "lam": r"$\lambda$", "mu": r"$\mu$"}
     for name, (xs, gaps, exp) in figdata["exponents"].items():
-        xs = np.asarray(xs)
-        ax.loglog(xs / xs[1], gaps, "o", label=f"{name} (lattice)")
+        xs, gaps = np.asarray(xs), np.asarray(gaps) * 1e6
+        ax.loglog(xs / xs[1], gaps, "o", label=f"{symbol.get(name, name)} (lattice)")
         ax.loglog(xs / xs[1], gaps[1] * (xs / xs[1]) ** exp, "-", lw=0.8)
-    ax.set_xlabel("$x/x_0$"); ax.set_ylabel("gap [eV]")
-    ax.set_title("gap scaling: lines Eq. (4) exponents"); ax.legend(fontsize=7)
+    ax.set_xlabel("$x/x_0$"); ax.set_ylabel(axis_label("gap", "µeV"))
+    plain_log_ticks(ax.xaxis); plain_log_ticks(ax.yaxis)
+    ax.set_title("gap scaling: lines Eq. (4) exponents"); ax.legend()
 
     ax = axes[0, 1]
     rows = np.array(figdata["scf"])
-    ax.plot(rows[:, 1], rows[:, 3] / rows[:, 2] - 1, "o", label="lattice SCF/first - 1")
-    ax.plot(rows[:, 1], rows[:, 4], "-", label="g dmu / (2 pi v mu)")
-    ax.set_xlabel(r"$g_\mathrm{1D}$ [eV nm]"); ax.set_title("self-consistency correction")
-    ax.legend(fontsize=7)
+    ax.plot(rows[:, 1], rows[:, 3] / rows[:, 2] - 1, "o",
+            label="lattice: self-consistent / first order $-$ 1")
+    ax.plot(rows[:, 1], rows[:, 4], "-", label=r"$g\,\delta\mu/(2\pi v\mu)$")
+    ax.set_xlabel(axis_label(r"$g_\mathrm{1D}$", "eV nm"))
+    ax.set_ylabel("relative change of the gap")
+    ax.set_title("self-consistency correction")
+    ax.legend()
 
     ax = axes[0, 2]
     clean = figdata["clean"]
-    ax.plot([c[0] for c in clean], [c[4] for c in clean], "o", label="lattice gap")
-    ax.plot([c[0] for c in clean], [c[5] for c in clean], "x", ms=10, label="Eq. (4)")
+    ax.plot([c[0] for c in clean], [c[4] * 1e6 for c in clean], "o", label="lattice gap")
+    ax.plot([c[0] for c in clean], [c[5] * 1e6 for c in clean], "x", ms=10, label="Eq. (4)")
     gp, general, eq4 = figdata["generic"]
-    ax.plot([0.1], [gp], "s", label="generic lattice")
-    ax.plot([0.1], [general], "+", ms=12, label="generic: generalised")
-    ax.plot([0.1], [eq4], "v", label="generic: Eq. (4)")
-    ax.set_xlabel(r"$\mu$ [eV]"); ax.set_ylabel("gap [eV]"); ax.legend(fontsize=7)
+    ax.plot([0.1], [gp * 1e6], "s", label="generic lattice")
+    ax.plot([0.1], [general * 1e6], "+", ms=12, label="generic: generalised")
+    ax.plot([0.1], [eq4 * 1e6], "v", label="generic: Eq. (4)")
+    ax.set_xlabel(axis_label(r"$\mu$", "eV")); ax.set_ylabel(axis_label("gap", "µeV"))
+    ax.legend()
 
     _band_panel(axes[1, 0], e, _state(e, 0.1, 0.01, 2.0), zoom=True)
     axes[1, 0].set_title(r"$\lambda$ = 0.5: gap (curves about their Dirac points)")
@@ -317,14 +327,12 @@ def _figures(figdir, e, figdata):
     ax = axes[1, 2]
     syst, fin, h_hom, x, bottom = figdata["finite"]
     cols = np.unique(x)
-    hx = [fin.exchange_field[bottom & (x == c)].sum(0)[0] for c in cols]
-    ax.plot(cols, hx, "o-", ms=3, label="finite ribbon (SCF)")
-    ax.axhline(h_hom[0], color="k", label="homogeneous")
-    ax.set_xlabel("column"); ax.set_ylabel("bottom-edge $h_x$ [eV]")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(figdir / "helical_gap.png", dpi=110)
-    plt.close(fig)
+    hx = [fin.exchange_field[bottom & (x == c)].sum(0)[0] * 1e6 for c in cols]
+    ax.plot(cols, hx, "o-", ms=3, label="finite ribbon (self-consistent)")
+    ax.axhline(h_hom[0] * 1e6, color="k", label="homogeneous")
+    ax.set_xlabel("column"); ax.set_ylabel(axis_label("bottom-edge $h_x$", "µeV"))
+    ax.legend()
+    save(fig, figdir / "helical_gap.png")
 
 
 def run(figdir):
