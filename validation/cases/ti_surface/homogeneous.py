@@ -57,6 +57,7 @@ from kwant_noneq import analytic_surface as an
 from kwant_noneq import driven
 from kwant_noneq.pauli import PAULI
 from kwant_noneq.systems import ti_slab
+from validation.plotting import axis_label, plain_log_ticks, save, scaled_ticks
 from validation.records import compare
 
 CASE = "ti_surface"
@@ -359,7 +360,6 @@ def _figures(figdir, fig):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import matplotlib.ticker
 
     # Bands with and without the current (Boltzmann, the larger drift).
     st = fig["st_b"][1]
@@ -376,8 +376,9 @@ def _figures(figdir, fig):
     ax[0].plot(k, e0, "k-", lw=1, label="no current")
     ax[0].plot(k, e1, "r--", lw=1, label="with current (mean field)")
     ax[0].axhline(MU, color="grey", lw=0.5)
-    ax[0].set(xlabel="k_x [1/nm] (along the current)", ylabel="E [eV]",
-              title="surface bands (slab top, D1 = D2 = 0)")
+    ax[0].set(xlabel=axis_label("$k_x$ (along the current)", "1/nm"),
+              ylabel=axis_label("$E$", "eV"),
+              title="surface bands (slab top, $D_1 = D_2 = 0$)")
     handles, labels = ax[0].get_legend_handles_labels()
     ax[0].legend(handles[::2], labels[::2])
     g0 = np.maximum(g0, 1e-3 * st.gap)       # the bare cone closes at k = 0
@@ -385,26 +386,26 @@ def _figures(figdir, fig):
     ax[1].semilogy(kz, g1, "r-", label="with current")
     ax[1].axvline(st.dirac_point[0], color="r", lw=0.5, ls=":")
     ax[1].axhline(st.gap, color="r", lw=0.5, ls=":")
-    ax[1].set(xlabel="k_x [1/nm]", ylabel="E_+ - E_- [eV]",
-              title=f"near the Dirac point: moved by k*, gap {st.gap:.2e} eV")
+    power = int(np.floor(np.log10(np.abs(kz).max())))
+    scaled_ticks(ax[1].xaxis, 10.0 ** power)
+    ax[1].set(xlabel=axis_label("$k_x$", f"$10^{{{power}}}$/nm"),
+              ylabel=axis_label("$E_+ - E_-$", "eV"),
+              title=f"near the Dirac point: moved by $k^*$, gap {st.gap * 1e6:.3g} µeV")
     ax[1].legend()
-    f.tight_layout()
-    f.savefig(figdir / "ti_surface_bands.png", dpi=120)
-    plt.close(f)
+    save(f, figdir / "ti_surface_bands.png")
 
     # Gap vs current angle.
     thetas, curves = fig["direction"]
     tt = np.linspace(0, np.pi / 3, 200)
     f, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(tt, np.abs(np.cos(3 * tt)), "k-", lw=1, label="|cos 3 theta|")
+    ax.plot(tt, np.abs(np.cos(3 * tt)), "k-", lw=1, label=r"$|\cos 3\theta|$")
     for (name, gaps), m in zip(curves.items(), ("o", "s")):
         ax.plot(thetas, gaps / gaps[0], m, mfc="none", label=name)
-    ax.set(xlabel="theta (current from crystal x) [rad]", ylabel="gap / gap(0)",
-           title="current-induced gap vs current direction")
+    ax.set(xlabel=axis_label(r"$\theta$ (current from crystal $x$)", "rad"),
+           ylabel=r"gap / gap($\theta = 0$)",
+           title="current-induced gap against the current's direction")
     ax.legend()
-    f.tight_layout()
-    f.savefig(figdir / "ti_surface_gap_angle.png", dpi=120)
-    plt.close(f)
+    save(f, figdir / "ti_surface_gap_angle.png")
 
     # Gap vs bias, log axes.
     dks = np.array([0.0025, 0.005, 0.01, 0.02])
@@ -414,20 +415,18 @@ def _figures(figdir, fig):
     f, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].loglog(dks, gb, "o", label="lattice, self-consistent (RTA to 3rd order)")
     ax[0].loglog(dks, an.gap_boltzmann(MU, V, LAM, G, dks, THETA), "k-",
-                 label="2|g s_z^(3) - lam k*^3 cos3theta| ~ dk^3")
-    ax[0].set(xlabel="drift dk [1/nm]", ylabel="gap [eV]",
-              title="Boltzmann (below dk ~ 0.005: lattice C4 artefact ~ dk)")
-    ax[0].legend(fontsize=8)
+                 label=r"$2|g s_z^{(3)} - \lambda k^{*3} \cos 3\theta| \propto \delta k^3$")
+    ax[0].set(xlabel=axis_label(r"drift $\delta k$", "1/nm"), ylabel=axis_label("gap", "eV"),
+              title=r"Boltzmann (below $\delta k \approx$ 0.005: lattice C4 artefact $\propto \delta k$)")
     ax[1].loglog(dmus, gl, "s", label="lattice, self-consistent")
     ax[1].loglog(dmus, an.gap_ballistic(MU, V, LAM, G, dmus, THETA), "k-",
-                 label="g lam mu^3 dmu |cos3theta| / (6 pi^2 v^5)")
-    ax[1].set(xlabel="bias dmu [eV]", ylabel="gap [eV]", title="ballistic")
+                 label=r"$g \lambda \mu^3 \delta\mu |\cos 3\theta| / (6\pi^2 v^5)$")
+    ax[1].set(xlabel=axis_label(r"bias $\delta\mu$", "eV"), ylabel=axis_label("gap", "eV"),
+              title="ballistic")
     for axis in ax:
-        axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax[1].legend(fontsize=8)
-    f.tight_layout()
-    f.savefig(figdir / "ti_surface_gap_bias.png", dpi=120)
-    plt.close(f)
+        plain_log_ticks(axis.xaxis)
+        axis.legend()
+    save(f, figdir / "ti_surface_gap_bias.png")
 
 
 def records(figdir):

@@ -33,6 +33,7 @@ from kwant_noneq.nonlinear_hall import (bcd_conductivity,
                                         inh_conductivity)
 from kwant_noneq.systems import ti_slab, ti_surface
 from kwant_noneq.systems.dirac2d import h_pt_flavour, h_t_flavours, paper_parameters
+from validation.plotting import axis_label, plain_log_ticks, save
 from validation.records import compare
 
 CASE = "ti_surface"
@@ -333,15 +334,14 @@ def figure(figdir, curves, bcd_j, inh_j):
     ax.loglog(x, curves["rta"], "s-", label="monopole, Boltzmann ($\\propto E^4$)")
     ax.loglog(x, bcd_j, "--", label="BCD, $H_T$ (seed 001)")
     ax.loglog(x, inh_j, ":", label="INH, $H_{PT}$ (seed 001)")
-    ax.set_xlabel("bias $\\delta\\mu = e E \\ell$ [meV]")
-    ax.set_ylabel("$|j_H|$ [A/nm]")
-    ax.set_title(f"$\\mu$ = {MU} eV, v = {V} eV nm, $\\tau$ = {TAU} ps, "
-                 f"g = {G:.1f} eV nm$^2$", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.set_xlabel(axis_label("bias $\\delta\\mu = e E \\ell$", "meV"))
+    ax.set_ylabel(axis_label("$|j_H|$", "A/nm"))
+    plain_log_ticks(ax.xaxis)
+    ax.set_title(f"$\\mu$ = {MU} eV, $v$ = {V} eV nm, $\\tau$ = {TAU} ps, "
+                 f"$g$ = {G:.1f} eV nm$^2$")
+    ax.legend()
     path = f"{figdir}/ti_surface_monopole_hall.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
     return path
 
 

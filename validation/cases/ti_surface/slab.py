@@ -28,6 +28,7 @@ from kwant_noneq.transverse import TransverseDensity
 from kwant_noneq.transverse_homogeneous import (
     TransverseHomogeneousDensity, solve_transverse_homogeneous_exchange)
 from kwant_noneq.systems import ti_slab
+from validation.plotting import axis_label, save, scaled_ticks
 from validation.records import compare
 
 CASE = "ti_surface"
@@ -327,18 +328,17 @@ def _figure(figdir, c, syst, fin, s_hom):
     s = np.array([_layer_values(fin.spin_density, syst.sites, i, N)[N - 1]
                   for i in x])
     fig, axes = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
-    for ax, comp, name in ((axes[0], 1, "s_y'"), (axes[1], 2, "s_z")):
-        ax.plot(x * c["a"], s[:, comp], "o-", ms=3, label="finite slab (SCF)")
+    for ax, comp, name in ((axes[0], 1, "s_{y'}"), (axes[1], 2, "s_z")):
+        ax.plot(x * c["a"], s[:, comp], "o-", ms=3, label="finite slab (self-consistent)")
         ax.axhline(s_hom[N - 1, comp], color="k", label="homogeneous ballistic")
-        ax.set_ylabel(f"{name} per site, top layer")
+        power = int(np.floor(np.log10(np.abs(s[:, comp]).max())))
+        scaled_ticks(ax.yaxis, 10.0 ** power)
+        ax.set_ylabel(f"${name}$ per site, top layer [$10^{{{power}}}$]")
     axes[0].legend()
-    axes[1].set_xlabel("x [nm]")
-    fig.suptitle(f"TI slab N = {N}, a = {c['a']} nm, mu = {c['mu']} eV, "
-                 f"dmu = {c['dmu']} eV, U = {c['U']} eV (top {c['depth']} layers)",
-                 fontsize=9)
-    fig.tight_layout()
-    fig.savefig(f"{figdir}/ti_surface_slab_spin.png", dpi=120)
-    plt.close(fig)
+    axes[1].set_xlabel(axis_label("$x$", "nm"))
+    fig.suptitle(f"TI slab $N$ = {N}, $a$ = {c['a']} nm, $\\mu$ = {c['mu']} eV, "
+                 f"$\\delta\\mu$ = {c['dmu']} eV, $U$ = {c['U']} eV (top {c['depth']} layers)")
+    save(fig, f"{figdir}/ti_surface_slab_spin.png")
 
 
 def records(figdir):
