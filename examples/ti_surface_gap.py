@@ -65,7 +65,7 @@ def main(out="ti_surface_gap.png"):
     dmu = 2e-3                                                   # eV
     angles = np.linspace(0, np.pi / 3, 9)                        # rad
     by_angle = [gap(driven.Ballistic(mu - dmu / 2, mu + dmu / 2, th)) for th in angles]
-    print(f"\nballistic, dmu = {dmu * 1e3:.0f} meV: gap [ueV] against the current's angle")
+    print(f"\nballistic, dmu = {dmu * 1e3:.0f} meV: gap [µeV] against the current's angle")
     for th, lattice in zip(angles, by_angle):
         ref = closed_form.gap_ballistic(mu, v, lam, g, dmu, th)
         print(f"  theta = {np.degrees(th):4.1f} deg: lattice {lattice * 1e6:.5f}   "
